@@ -1,0 +1,161 @@
+"""The Free Spoken Digit Dataset (FSDD 1.0.9) through `tfds.load("spoken_digit")`.
+
+2,500 recordings at 8 kHz: 5 speakers x 10 digits x 50 takes, named `{digit}_{speaker}_{index}.wav`.
+tfds ships it as a single `train` split; this module carves three ways to split it:
+
+| split    | train                      | validation                 | test                     |
+|----------|----------------------------|----------------------------|--------------------------|
+| course   | `train[:70%]` (1,750)      | `train[70%:85%]` (375)     | `train[85%:]` (375)      |
+| official | takes 10-49 (2,000)        | takes 5-9 (250)            | takes 0-4 (250), as the FSDD README says |
+| speaker  | other speakers' takes 5-49 (1,800) | their takes 0-4 (200) | every take of one speaker (500) |
+
+The `course` split is the notebook's. Because tfds orders the single shard deterministically, its 70/15/15
+cut mixes speakers and takes, so the same voice saying the same digit lands on both sides. `official`
+keeps every test take unseen; `speaker` measures what matters for a new user: a voice never heard.
+
+Offline, tfds prepares the data from the archive in a manual dir (`--manual-dir` / `LABS_MANUAL_DIR`),
+through the very same `tfds.load` call a user with internet makes.
+"""
+
+import dataclasses
+import pathlib
+import socket
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
+
+from labs.common import LabError
+
+SPEAKERS = ("george", "jackson", "nicolas", "theo", "yweweler")
+SAMPLE_RATE = 8000
+NUM_CLASSES = 10
+SPLITS = ("course", "official", "speaker")
+ARCHIVE = "free-spoken-digit-dataset-1.0.9.tar.gz"
+COURSE_SPLIT = ["train[:70%]", "train[70%:85%]", "train[85%:]"]
+_DOWNLOAD_HOST = ("github.com", 443)
+
+
+@dataclasses.dataclass(frozen=True)
+class DigitSplits:
+    """Train, validation and test datasets of single recordings.
+
+    Each element is tfds's dict: `audio` int64 `(samples,)` raw 16-bit values, `label` int64 `()` the
+    digit, `audio/filename` string `()` such as `b"3_theo_12.wav"`.
+    """
+
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    test: tf.data.Dataset
+    name: str  # e.g. "course", "official" or "speaker:theo"
+
+
+def load_spoken_digit(split="course", *, speaker="theo", manual_dir=None, data_dir=None):
+    """Loads FSDD through `tfds.load`, preparing it from `manual_dir` when given.
+
+    Args:
+        split: `"course"`, `"official"` or `"speaker"` (see the module docstring).
+        speaker: the held-out speaker of the `"speaker"` split, one of `SPEAKERS`.
+        manual_dir: folder holding `free-spoken-digit-dataset-1.0.9.tar.gz`, for offline use.
+        data_dir: where tfds keeps prepared datasets; tfds's default when None.
+
+    Returns:
+        A `DigitSplits`, each dataset cached in memory.
+
+    Raises:
+        LabError: the data cannot be prepared (no archive and no network, corrupt archive).
+
+    Example:
+
+    >>> splits = load_spoken_digit("official", manual_dir="../shared/data/spoken_digit")
+    >>> example = next(iter(splits.test))
+    >>> example["audio"].shape, int(example["label"])
+    (TensorShape([3500]), 0)
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if split == "speaker" and speaker not in SPEAKERS:
+        raise ValueError(f"speaker must be one of {SPEAKERS}, got {speaker!r}")
+    load_kwargs = {
+        "data_dir": None if data_dir is None else str(data_dir),
+        "download_and_prepare_kwargs": _download_kwargs(manual_dir, data_dir),
+    }
+    if split == "course":
+        # The notebook's call, verbatim. One shard, so `shuffle_files` does not change the order.
+        train, validation, test = _tfds_load(split=COURSE_SPLIT, shuffle_files=True, **load_kwargs)
+        return DigitSplits(train.cache(), validation.cache(), test.cache(), "course")
+
+    everything = _tfds_load(split="train", shuffle_files=False, **load_kwargs)
+    if split == "official":
+        in_test = lambda who, take: take < 5  # noqa: E731
+        in_validation = lambda who, take: (take >= 5) & (take < 10)  # noqa: E731
+        name = "official"
+    else:
+        in_test = lambda who, take: who == speaker  # noqa: E731
+        in_validation = lambda who, take: (who != speaker) & (take < 5)  # noqa: E731
+        name = f"speaker:{speaker}"
+
+    def keep(predicate):
+        return lambda example: predicate(*recording_fields(example["audio/filename"]))
+
+    test = everything.filter(keep(in_test))
+    validation = everything.filter(keep(in_validation))
+    train = everything.filter(
+        keep(lambda who, take: ~in_test(who, take) & ~in_validation(who, take))
+    )
+    return DigitSplits(train.cache(), validation.cache(), test.cache(), name)
+
+
+def recording_fields(filename):
+    """Splits `b"{digit}_{speaker}_{index}.wav"` into `(speaker, index)` tensors (string, int32)."""
+    stem = tf.strings.regex_replace(filename, r"\.wav$", "")
+    parts = tf.strings.split(stem, "_")
+    return parts[1], tf.strings.to_number(parts[2], tf.int32)
+
+
+def pad_or_truncate(audio, length):
+    """Cuts a clip `(samples,)` to its first `length` samples or zero-pads its end; returns `(length,)`."""
+    audio = audio[:length]
+    return tf.pad(audio, [[0, length - tf.shape(audio)[0]]])
+
+
+def _download_kwargs(manual_dir, data_dir):
+    """What `tfds.load` needs to prepare the data here, or a clear error when it cannot."""
+    if tfds.builder("spoken_digit", data_dir=data_dir).is_prepared():
+        return {}
+    if manual_dir is not None:
+        archive = pathlib.Path(manual_dir) / ARCHIVE
+        if not archive.is_file():
+            raise LabError(
+                f"{archive} not found: --manual-dir (or LABS_MANUAL_DIR) must name the folder "
+                f"holding {ARCHIVE}"
+            )
+        config = tfds.download.DownloadConfig(manual_dir=str(manual_dir))
+        return {"download_config": config}
+    if not _online():
+        # tfds would retry the download for minutes before failing; say what to do at once.
+        raise LabError(
+            "spoken_digit is not prepared and there is no network to download it: pass "
+            f"--manual-dir DIR (or set LABS_MANUAL_DIR=DIR) with DIR holding {ARCHIVE}"
+        )
+    return {}
+
+
+def _tfds_load(**kwargs):
+    try:
+        return tfds.load("spoken_digit", **kwargs)
+    except NonMatchingChecksumError:
+        raise LabError(
+            f"the spoken_digit archive has the wrong checksum (corrupt or not FSDD 1.0.9): "
+            f"replace {ARCHIVE} in the manual dir with the original"
+        ) from None
+    except OSError as error:  # network errors from the download are OSErrors too
+        raise LabError(f"could not prepare spoken_digit: {error}") from None
+
+
+def _online():
+    try:
+        socket.create_connection(_DOWNLOAD_HOST, timeout=5).close()
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,54 @@
+"""Shared fixtures: the staged spoken_digit archive, a prepared tfds data dir, running a lab."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+ARCHIVE_NAME = "free-spoken-digit-dataset-1.0.9.tar.gz"
+
+
+def _archive_dir():
+    candidates = [os.environ.get("LABS_MANUAL_DIR"), REPO.parent / "shared" / "data" / "spoken_digit"]
+    for candidate in candidates:
+        if candidate and (pathlib.Path(candidate) / ARCHIVE_NAME).is_file():
+            return pathlib.Path(candidate).resolve()
+    return None
+
+
+@pytest.fixture(scope="session")
+def manual_dir():
+    """The folder holding the FSDD archive; a failure under CI, a skip elsewhere, when missing."""
+    path = _archive_dir()
+    if path is None:
+        message = f"{ARCHIVE_NAME} not found: set LABS_MANUAL_DIR or put ../shared beside the repo"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir(manual_dir, tmp_path_factory):
+    """A tfds data dir with spoken_digit prepared once for the whole session (about 10 s)."""
+    from labs.data import load_spoken_digit
+
+    path = tmp_path_factory.mktemp("tensorflow_datasets")
+    load_spoken_digit("course", manual_dir=manual_dir, data_dir=path)
+    return path
+
+
+def run_module(module, *args, env=None, timeout=900):
+    """Runs `python -m <module> <args>` from the repo root; returns the CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
