@@ -1,0 +1,295 @@
+"""Seq2seq sin -> cos: an encoder-decoder RNN, its autoregressive inference loop, and attention.
+
+What you will learn:
+- how an encoder hands its final state to a decoder, and how teacher forcing trains the decoder on the
+  true previous value while inference feeds back its own output (free-running);
+- why the course's inference loop (one `predict` call per step) is slow, and how one compiled
+  `tf.while_loop` over all windows (`models.seq2seq.generate`) gives the same numbers thousands of
+  times faster;
+- how attention lets each decoder step look at every encoder output, and why that matters when the
+  horizon grows from 24 to 96 steps and the final state alone must carry the whole window.
+
+Reproduces Day 3, notebook `3_5_Seq2Seq(Encoder-Decoder)_sin-cos`: `sin` windows in, `cos` windows out,
+`x = linspace(-3π, 3π, 100)`, 24 steps, 76 windows; SimpleRNN(10) encoder and decoder, Dense(1), 251
+parameters; adam, mse, batch 16, 80 epochs, `validation_split=0.2`.
+
+Presets:
+- `course`: exactly the notebook. Quirk kept: Keras's `validation_split` takes the LAST 20% of the
+  windows (16 of 76, no shuffle before the split), and since 33 grid steps are one period those 16
+  repeat training windows 27..42, so its `val_mse` is not a held-out score. The held-out score is
+  `shifted_free_running_mse` (see below). Deliberate difference: the notebook only plots free-running
+  predictions; this lab also scores them (`free_running_mse`) and plots teacher-forced ones.
+- `improved`: GRU(32) encoder/decoder, all 76 windows for training, validation on the half-step grid,
+  300 epochs of adam with a cosine learning-rate decay 1e-2 -> 1e-4; plain and Luong attention, at 24
+  steps and at a 96-step horizon (76 windows of 96 steps on a longer series with the same grid step).
+
+Commands:
+    python -m labs.seq2seq                       # the course notebook (about 30 s)
+    python -m labs.seq2seq --preset improved     # GRU, attention, 96-step horizon (a few minutes)
+    python -m labs.seq2seq --preset improved --cell lstm
+    python -m labs.seq2seq --quick               # 2 epochs, every code path
+    python -m benchmarks.seq2seq_inference --json   # course predict loop vs generate
+
+Outputs in `--output-dir` (default runs/seq2seq): metrics.json, history.csv, models/<variant>.keras,
+loss.png, predictions_<variant>.png (windows 0, 24, 49, 74: true cos, teacher-forced, free-running),
+attention_<variant>.png (attention weights of one window), error_by_step.png (free-running error along
+the horizon).
+
+metrics.json:
+    {"lab": "seq2seq", "preset": str, "seed": int, "quick": bool, "epochs": int, "batch_size": int,
+     "best_variant": str,           # lowest free_running_mse
+     "variants": {name: {
+        "cell": str, "units": int, "attention": "none" | "luong" | "bahdanau", "num_steps": int,
+        "params": int,
+        "validation": "last 20% of windows" | "half-step grid",
+        "final_loss": float,        # teacher-forced training MSE, last epoch
+        "val_mse": float,           # teacher-forced MSE on the validation windows
+        "free_running_mse": float,  # generate() from a zero start, all 76 windows of the course grid
+        "shifted_free_running_mse": float,  # the same on the half-step grid: points never trained on
+        "train_seconds": float}}}   # timing: varies run to run
+"""
+
+import dataclasses
+import time
+
+import keras
+import numpy as np
+
+from labs import common
+from labs.data.sincos import PLOT_WINDOWS, make_windows
+from labs.plotting import plot_histories, plt, save_figure
+from models.seq2seq import CELLS, Seq2SeqConfig, Seq2SeqGenerator, build_seq2seq
+
+VALIDATION_SPLIT = "last 20% of windows"
+VALIDATION_SHIFTED = "half-step grid"
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One model trained and scored by the lab."""
+
+    name: str  # its key in metrics.json and in file names
+    model: Seq2SeqConfig  # cell, units, attention
+    num_steps: int = 24  # window length, encoder and decoder (the notebook: 24)
+    learning_rate: float = 1e-3  # adam's (initial) learning rate (the notebook: Keras's default 1e-3)
+    final_learning_rate: float | None = None  # cosine decay to this by the last epoch; None: constant
+    validation: str = VALIDATION_SPLIT  # VALIDATION_SPLIT (Keras validation_split=0.2) or _SHIFTED
+
+
+@dataclasses.dataclass(frozen=True)
+class Seq2SeqLabConfig:
+    """A preset: the variants it trains and the settings they share."""
+
+    variants: tuple  # of Variant, trained in order
+    epochs: int  # passes over the training windows (the notebook: 80)
+    batch_size: int  # windows per step (the notebook: 16)
+    quick_epochs: int = 2  # epochs under --quick
+
+
+def _improved(name, attention, num_steps):
+    return Variant(
+        name=name,
+        model=Seq2SeqConfig(cell="gru", units=32, attention=attention),
+        num_steps=num_steps,
+        learning_rate=1e-2,
+        final_learning_rate=1e-4,
+        validation=VALIDATION_SHIFTED,
+    )
+
+
+PRESETS = {
+    "course": Seq2SeqLabConfig(variants=(Variant("course", Seq2SeqConfig()),), epochs=80, batch_size=16),
+    "improved": Seq2SeqLabConfig(
+        variants=(
+            _improved("plain", "none", 24),
+            _improved("luong", "luong", 24),
+            _improved("plain_96", "none", 96),
+            _improved("luong_96", "luong", 96),
+        ),
+        epochs=300,
+        batch_size=16,
+    ),
+}
+
+
+def _optimizer(variant, epochs, steps_per_epoch):
+    if variant.final_learning_rate is None:
+        return keras.optimizers.Adam(variant.learning_rate)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        variant.learning_rate,
+        decay_steps=epochs * steps_per_epoch,
+        alpha=variant.final_learning_rate / variant.learning_rate,
+    )
+    return keras.optimizers.Adam(schedule)
+
+
+def _mse(a, b):
+    return float(np.mean((np.asarray(a) - np.asarray(b)) ** 2))
+
+
+def train_variant(variant, config, seed):
+    """Builds, trains and scores one variant.
+
+    Returns:
+        `(model, history dict, metrics dict, outputs)` where outputs holds the windows and the
+        teacher-forced and free-running predictions (and attention weights) for the plots.
+    """
+    common.seed_everything(seed)  # each variant starts from the same seed, whatever runs before it
+    windows = make_windows(num_steps=variant.num_steps)
+    shifted = make_windows(num_steps=variant.num_steps, phase=0.5)
+    inputs = [windows.encoder_input, windows.decoder_input]
+    model = build_seq2seq(variant.model)
+
+    if variant.validation == VALIDATION_SPLIT:
+        # The notebook: Keras holds out the LAST 20% of windows (no shuffle before the split).
+        fit_kwargs = {"validation_split": 0.2}
+        num_train = int(np.floor(windows.num_windows * 0.8))  # Keras's rule: 60 of 76
+        val_inputs = [a[num_train:] for a in inputs]
+        val_target = windows.target[num_train:]
+    else:
+        fit_kwargs = {}
+        num_train = windows.num_windows
+        val_inputs = [shifted.encoder_input, shifted.decoder_input]
+        val_target = shifted.target
+        fit_kwargs["validation_data"] = (val_inputs, val_target)
+    steps_per_epoch = int(np.ceil(num_train / config.batch_size))
+    model.compile(optimizer=_optimizer(variant, config.epochs, steps_per_epoch), loss="mean_squared_error")
+
+    print(f"\n[{variant.name}] {variant.model.cell}({variant.model.units}), attention "
+          f"{variant.model.attention}, {variant.num_steps} steps, {model.count_params()} params")
+    start = time.perf_counter()
+    history = model.fit(
+        inputs,
+        windows.target,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        verbose=common.fit_verbosity(),
+        **fit_kwargs,
+    )
+    train_seconds = time.perf_counter() - start
+
+    teacher_forced = model.predict(inputs, batch_size=len(windows.target), verbose=0)
+    val_mse = _mse(model.predict(val_inputs, batch_size=len(val_target), verbose=0), val_target)
+    generator = Seq2SeqGenerator(model)
+    free_running, attention = generator(windows.encoder_input)
+    shifted_free_running, _ = generator(shifted.encoder_input)
+    metrics = {
+        "cell": variant.model.cell,
+        "units": variant.model.units,
+        "attention": variant.model.attention,
+        "num_steps": variant.num_steps,
+        "params": model.count_params(),
+        "validation": variant.validation,
+        "final_loss": float(history.history["loss"][-1]),
+        "val_mse": val_mse,
+        "free_running_mse": _mse(free_running, windows.target),
+        "shifted_free_running_mse": _mse(shifted_free_running, shifted.target),
+        "train_seconds": round(train_seconds, 2),
+    }
+    print(f"[{variant.name}] val_mse {val_mse:.5f}  free_running_mse {metrics['free_running_mse']:.5f}  "
+          f"shifted_free_running_mse {metrics['shifted_free_running_mse']:.5f}")
+    outputs = {
+        "windows": windows,
+        "teacher_forced": teacher_forced,
+        "free_running": free_running,
+        "attention": attention,
+    }
+    return model, history.history, metrics, outputs
+
+
+def plot_predictions(name, outputs):
+    """True cos vs teacher-forced and free-running predictions at the notebook's windows."""
+    windows = outputs["windows"]
+    fig, axes = plt.subplots(1, len(PLOT_WINDOWS), figsize=(16, 3.6), sharey=True)
+    for ax, index in zip(axes, PLOT_WINDOWS, strict=True):
+        x = windows.x[index]
+        ax.plot(x, windows.encoder_input[index, :, 0], color="0.7", label="input sin")
+        ax.plot(x, windows.target[index, :, 0], color="black", linewidth=2, label="true cos")
+        ax.plot(x, outputs["teacher_forced"][index, :, 0], "--", color="C0", label="teacher-forced")
+        ax.plot(x, outputs["free_running"][index, :, 0], ".", color="C3", label="free-running")
+        ax.set(title=f"window {index}", xlabel="x")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("value")
+    axes[-1].legend(fontsize="small", loc="lower right")
+    fig.suptitle(f"{name}: predicted cos vs true cos", y=1.02)
+    return fig
+
+
+def plot_attention(name, outputs, window=PLOT_WINDOWS[1]):
+    """Heat map of the free-running attention weights of one window (decoder step x encoder step)."""
+    weights = outputs["attention"][window]  # (T_dec, T_enc)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    image = ax.imshow(weights, aspect="auto", origin="lower", cmap="viridis")
+    ax.plot([0, weights.shape[1] - 1], [0, weights.shape[0] - 1], ":", color="white", linewidth=1,
+            label="same time step")
+    fig.colorbar(image, ax=ax, label="attention weight")
+    ax.set(title=f"{name}: attention, window {window} (free-running)", xlabel="encoder step (sin)",
+           ylabel="decoder step (cos)")
+    ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def plot_error_by_step(results):
+    """Free-running squared error along the horizon, averaged over windows, one line per variant."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, outputs in results.items():
+        error = np.mean((outputs["free_running"] - outputs["windows"].target) ** 2, axis=(0, 2))
+        ax.plot(np.arange(1, len(error) + 1), error, marker=".", label=name)
+    ax.set(title="Free-running error along the horizon", xlabel="decoder step",
+           ylabel="MSE over the 76 windows", yscale="log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def main(argv=None):
+    parser = common.make_parser("seq2seq", __doc__, PRESETS)
+    parser.add_argument("--cell", choices=sorted(CELLS),
+                        help="recurrent cell of every variant, overriding the preset's")
+    args = parser.parse_args(argv)
+    config = common.configure(PRESETS[args.preset], args)
+    if args.quick and args.epochs is None:
+        config = dataclasses.replace(config, epochs=config.quick_epochs)
+    if args.cell:
+        config = dataclasses.replace(config, variants=tuple(
+            dataclasses.replace(v, model=dataclasses.replace(v.model, cell=args.cell))
+            for v in config.variants
+        ))
+    out = common.prepare_output_dir(args.output_dir)
+
+    histories, variant_metrics, results = {}, {}, {}
+    for variant in config.variants:
+        model, history, metrics, outputs = train_variant(variant, config, args.seed)
+        model.save(out / "models" / f"{variant.name}.keras")
+        histories[variant.name], variant_metrics[variant.name] = history, metrics
+        results[variant.name] = outputs
+
+    common.write_history_csv(out / "history.csv", histories)
+    if not args.no_plots:
+        save_figure(plot_histories(histories, "loss", title="Seq2seq sin -> cos: teacher-forced MSE",
+                                   ylabel="MSE", log_scale=True), out / "loss.png")
+        for name, outputs in results.items():
+            save_figure(plot_predictions(name, outputs), out / f"predictions_{name}.png")
+            if outputs["attention"] is not None:
+                save_figure(plot_attention(name, outputs), out / f"attention_{name}.png")
+        save_figure(plot_error_by_step(results), out / "error_by_step.png")
+
+    metrics = {
+        "lab": "seq2seq",
+        "preset": args.preset,
+        "seed": args.seed,
+        "quick": args.quick,
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "best_variant": min(variant_metrics, key=lambda n: variant_metrics[n]["free_running_mse"]),
+        "variants": variant_metrics,
+    }
+    common.write_metrics(out, metrics)
+    print(f"\nbest variant: {metrics['best_variant']} (free_running_mse "
+          f"{variant_metrics[metrics['best_variant']]['free_running_mse']:.5f})")
+    common.report_outputs(out)
+    return metrics
+
+
+if __name__ == "__main__":
+    common.run(main)
