@@ -1,0 +1,107 @@
+"""The course's RandAugment and MixUp implementations, wrapped to be called like ours.
+
+`keras_cv.layers.RandAugment` (what the course uses) and `keras.layers.RandAugment` keep their
+own random state, so they take no per-batch `seed` and have no `sample`/`apply` split; they are
+here to compare against, in pipelines and in `benchmarks.augmentation`.
+"""
+
+import tensorflow as tf
+
+from augmentation.base import check_value_range, to_float_images
+
+
+class _KerasLayerAugmentation:
+    """Calls a Keras image layer like an `ImageAugmentation` (labels pass through)."""
+
+    def __init__(self, layer, value_range, config):
+        self.layer = layer
+        self.value_range = check_value_range(value_range)
+        self._config = config
+
+    def __call__(self, images, labels=None, *, training=True, seed=None):
+        if not training:
+            return images if labels is None else (images, labels)
+        images = self.layer(to_float_images(images, self.value_range), training=True)
+        return images if labels is None else (images, labels)
+
+    def get_config(self):
+        return dict(self._config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._config})"
+
+
+class KerasCVRandAugment(_KerasLayerAugmentation):
+    """`keras_cv.layers.RandAugment(value_range, augmentations_per_image=num_ops, magnitude, rate)`.
+
+    `rate=1.0` applies all `num_ops` ops to every image (keras_cv's default 10/11 sometimes skips
+    one); use it to compare with the same number of ops per image.
+    """
+
+    def __init__(
+        self, num_ops=2, magnitude=0.5, magnitude_stddev=0.15, rate=1.0, value_range=(0, 255),
+        seed=None,
+    ):
+        import keras_cv  # imported here: it is slow to import and only needed for comparisons
+
+        layer = keras_cv.layers.RandAugment(
+            value_range=tuple(value_range),
+            augmentations_per_image=num_ops,
+            magnitude=magnitude,
+            magnitude_stddev=magnitude_stddev,
+            rate=rate,
+            seed=seed,
+        )
+        config = {
+            "num_ops": num_ops, "magnitude": magnitude, "magnitude_stddev": magnitude_stddev,
+            "rate": rate, "value_range": list(value_range), "seed": seed,
+        }
+        super().__init__(layer, value_range, config)
+
+
+class KerasRandAugment(_KerasLayerAugmentation):
+    """`keras.layers.RandAugment(value_range, num_ops, factor=magnitude)` (Keras 3)."""
+
+    def __init__(self, num_ops=2, magnitude=0.5, value_range=(0, 255), seed=None):
+        import keras
+
+        layer = keras.layers.RandAugment(
+            value_range=tuple(value_range), num_ops=num_ops, factor=magnitude, seed=seed
+        )
+        config = {
+            "num_ops": num_ops, "magnitude": magnitude, "value_range": list(value_range),
+            "seed": seed,
+        }
+        super().__init__(layer, value_range, config)
+
+
+class KerasCVMixUp:
+    """`keras_cv.layers.MixUp(alpha)`, which takes and returns `{"images", "labels"}`."""
+
+    def __init__(self, alpha=0.4, value_range=(0, 255), seed=None):
+        import keras_cv
+
+        self.layer = keras_cv.layers.MixUp(alpha=alpha, seed=seed)
+        self.value_range = check_value_range(value_range)
+        self._config = {"alpha": alpha, "value_range": list(value_range), "seed": seed}
+
+    def __call__(self, images, labels=None, *, training=True, seed=None):
+        if not training or labels is None:
+            return images if labels is None else (images, labels)
+        images = to_float_images(images, self.value_range)
+        out = self.layer({"images": images, "labels": tf.cast(labels, tf.float32)}, training=True)
+        return out["images"], out["labels"]
+
+    def get_config(self):
+        return dict(self._config)
+
+
+class KerasMixUp(KerasCVMixUp):
+    """`keras.layers.MixUp(alpha)` (Keras 3), with `{"images", "labels"}` in and out."""
+
+    def __init__(self, alpha=0.4, value_range=(0, 255), seed=None):
+        import keras
+
+        self.layer = keras.layers.MixUp(alpha=alpha, seed=seed)
+        self.value_range = check_value_range(value_range)
+        self._config = {"alpha": alpha, "value_range": list(value_range), "seed": seed}

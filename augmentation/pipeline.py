@@ -1,0 +1,181 @@
+"""AugmentationPipeline: ops composed with per-image probabilities, mapped over a tf.data dataset.
+
+    pipeline = make_pipeline("strong", seed=0)
+    train = pipeline.apply(train.batch(32))       # images (and one-hot labels) augmented per batch
+    model.fit(train, epochs=10)
+"""
+
+import tensorflow as tf
+
+from augmentation.base import (
+    DEFAULT_VALUE_RANGE,
+    as_seed,
+    check_value_range,
+    random_bool,
+    split_seed,
+    to_float_images,
+)
+from augmentation.mix_up import MixUp
+from augmentation.rand_augment import RandAugment
+from augmentation.random_brightness import RandomBrightness
+from augmentation.random_contrast import RandomContrast
+from augmentation.random_erasing import RandomErasing
+from augmentation.random_flip import RandomFlip
+from augmentation.random_hue import RandomHue
+from augmentation.random_rot90 import RandomRot90
+
+PRESETS = ("course", "strong")
+RANDAUGMENT_BACKENDS = ("ours", "keras_cv", "keras")
+
+
+class AugmentationPipeline:
+    """Applies ops in order; step i is applied to each image with its own probability.
+
+    Args:
+        steps: ops, or `(op, probability)` pairs (probability 1 when not given). Ops are
+            `ImageAugmentation`s or anything called as `op(images, labels, training=, seed=)`.
+            An op that changes the image size (e.g. `RandomCrop` without resize) needs
+            probability 1.
+        value_range: `(low, high)` of the float images; every op must declare the same. uint8
+            inputs are rescaled from [0, 255] into it.
+        seed: int; makes `apply(dataset)` reproducible and seeds calls that pass no seed.
+
+    Call it on a batch (`pipeline(images)`, `pipeline(images, labels)`, `training=False` returns
+    the inputs unchanged), map it over a batched dataset (`dataset.map(pipeline)`: the batches
+    draw seeds from the pipeline's generator, so parallel maps are not reproducible), or, best,
+    `pipeline.apply(dataset)`: each batch gets its own stateless seed, reproducible for a given
+    `seed` and different in every epoch.
+    """
+
+    def __init__(self, steps, value_range=DEFAULT_VALUE_RANGE, seed=None):
+        self.value_range = check_value_range(value_range)
+        self.seed = seed
+        self.steps = []
+        for step in steps:
+            op, probability = step if isinstance(step, tuple) else (step, 1.0)
+            if not 0.0 <= probability <= 1.0:
+                raise ValueError(f"probability must be in [0, 1], got {probability} for {op!r}")
+            op_range = check_value_range(getattr(op, "value_range", self.value_range))
+            if op_range != self.value_range:
+                raise ValueError(
+                    f"{op!r} works in value_range {op_range}, the pipeline in {self.value_range}"
+                )
+            self.steps.append((op, float(probability)))
+        self._generator = (
+            tf.random.Generator.from_non_deterministic_state()
+            if seed is None
+            else tf.random.Generator.from_seed(seed)
+        )
+
+    def __call__(self, images, labels=None, *, training=True, seed=None):
+        """Augments one batch: returns images, or `(images, labels)` when labels are given."""
+        if not training:
+            return images if labels is None else (images, labels)
+        images = to_float_images(images, self.value_range)
+        seed = self._generator.make_seeds(1)[:, 0] if seed is None else as_seed(seed)
+        seeds = split_seed(seed, 2 * max(len(self.steps), 1))
+        for index, (op, probability) in enumerate(self.steps):
+            if labels is None:
+                augmented, new_labels = op(images, seed=seeds[2 * index]), None
+            else:
+                augmented, new_labels = op(images, labels, seed=seeds[2 * index])
+            if probability >= 1.0:
+                images, labels = augmented, new_labels
+                continue
+            chosen = random_bool([tf.shape(images)[0]], probability, seeds[2 * index + 1])
+            images = tf.where(tf.reshape(chosen, [-1, 1, 1, 1]), augmented, images)
+            if labels is not None:
+                new_labels = tf.cast(new_labels, tf.float32)
+                shape = [-1] + [1] * (new_labels.shape.rank - 1)
+                labels = tf.where(tf.reshape(chosen, shape), new_labels, tf.cast(labels, tf.float32))
+        return images if labels is None else (images, labels)
+
+    def apply(self, dataset, num_parallel_calls=tf.data.AUTOTUNE):
+        """Maps the pipeline over a *batched* dataset of images or `(images, labels[, weights])`.
+
+        Returns:
+            The mapped dataset; usable in `model.fit` as is.
+        """
+        seeds = tf.data.Dataset.random(seed=self.seed, rerandomize_each_iteration=True).batch(2)
+
+        def augment(element, seed):
+            if isinstance(element, (tuple, list)):
+                images, labels, *rest = element
+                return (*self(images, labels, seed=seed), *rest)
+            if isinstance(element, dict):
+                raise TypeError("use (images, labels) tuples, not dicts, with AugmentationPipeline")
+            return self(element, seed=seed)
+
+        return tf.data.Dataset.zip(dataset, seeds).map(augment, num_parallel_calls=num_parallel_calls)
+
+    def get_config(self):
+        """JSON-ready description: every op with its parameters and probability."""
+        return {
+            "value_range": list(self.value_range),
+            "seed": self.seed,
+            "steps": [
+                {"op": type(op).__name__, "probability": probability, **op.get_config()}
+                for op, probability in self.steps
+            ],
+        }
+
+    def __repr__(self):
+        steps = ", ".join(f"({op!r}, {p})" for op, p in self.steps)
+        return f"AugmentationPipeline([{steps}], value_range={self.value_range})"
+
+
+def make_randaugment(backend="ours", num_ops=2, magnitude=0.5, value_range=DEFAULT_VALUE_RANGE,
+                     seed=None, **kwargs):
+    """RandAugment from `backend`: `"ours"` (`RandAugment`), `"keras_cv"` or `"keras"`."""
+    if backend == "ours":
+        return RandAugment(num_ops, magnitude, value_range=value_range, seed=seed, **kwargs)
+    from augmentation import external
+
+    if backend == "keras_cv":
+        return external.KerasCVRandAugment(num_ops, magnitude, value_range=value_range, seed=seed,
+                                           **kwargs)
+    if backend == "keras":
+        return external.KerasRandAugment(num_ops, magnitude, value_range=value_range, seed=seed,
+                                         **kwargs)
+    raise ValueError(f"backend must be one of {RANDAUGMENT_BACKENDS}, got {backend!r}")
+
+
+def make_pipeline(preset="strong", value_range=DEFAULT_VALUE_RANGE, seed=None, randaugment="ours"):
+    """A ready pipeline.
+
+    Presets:
+        course: the course's combined pipeline, in its order: flip left-right, flip up-down
+            (each p = 0.5), contrast U(0.4, 0.6), brightness ±0.8, rot90 k ∈ {0, 1, 2}, hue ±0.1
+            (outputs clipped to the value range; `tf.image` does not clip).
+        strong: flip left-right, RandAugment (2 ops, magnitude 0.5), random erasing (p = 0.25,
+            per-pixel noise, aspect 0.3-3.3), MixUp (alpha 0.2: most images stay mostly
+            themselves). A good default for training an image classifier from scratch.
+
+    Args:
+        preset: `"course"` or `"strong"`.
+        value_range: `(low, high)` of the float images.
+        seed: int making `pipeline.apply(dataset)` reproducible.
+        randaugment: the strong preset's RandAugment: `"ours"`, `"keras_cv"` or `"keras"`.
+
+    Returns:
+        An `AugmentationPipeline`.
+    """
+    if preset == "course":
+        steps = [
+            RandomFlip("horizontal", value_range=value_range),
+            RandomFlip("vertical", value_range=value_range),
+            RandomContrast(0.4, 0.6, value_range=value_range),
+            RandomBrightness(0.8, value_range=value_range),
+            RandomRot90((0, 1, 2), value_range=value_range),
+            RandomHue(0.1, value_range=value_range),
+        ]
+    elif preset == "strong":
+        steps = [
+            RandomFlip("horizontal", value_range=value_range),
+            make_randaugment(randaugment, 2, 0.5, value_range=value_range),
+            RandomErasing(0.25, aspect=(0.3, 1 / 0.3), fill="noise", value_range=value_range),
+            MixUp(0.2, value_range=value_range),
+        ]
+    else:
+        raise ValueError(f"preset must be one of {PRESETS}, got {preset!r}")
+    return AugmentationPipeline(steps, value_range=value_range, seed=seed)

@@ -1,0 +1,176 @@
+"""RandAugment: `num_ops` operations per image, each picked at random per image, at one magnitude."""
+
+import tensorflow as tf
+
+from augmentation import rand_augment_ops as ops_lib
+from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, split_seed
+
+# The RandAugment paper's list (Cubuk et al., 2020), identity included.
+DEFAULT_OPS = (
+    "identity", "auto_contrast", "equalize", "rotate", "solarize", "color", "posterize",
+    "contrast", "brightness", "sharpness", "shear_x", "shear_y", "translate_x", "translate_y",
+)
+# The ten operations of `keras_cv.layers.RandAugment`, for like-for-like comparisons.
+KERAS_CV_OPS = (
+    "auto_contrast", "equalize", "solarize", "color", "contrast", "brightness",
+    "shear_x", "shear_y", "translate_x", "translate_y",
+)
+_DISPATCHES = ("partition", "select")
+
+
+class RandAugment(ImageAugmentation):
+    """RandAugment (Cubuk et al., 2020): each image gets `num_ops` ops drawn uniformly (with
+    replacement) from `ops`, one after another, each at magnitude `magnitude`.
+
+    The ops (see `augmentation.rand_augment_ops` for their exact definitions) work on [0, 1]
+    internally: identity, auto_contrast, equalize, rotate (±30°), solarize, color, posterize
+    (8 → 4 bits), contrast, brightness, sharpness (enhance factors 1 ± 0.9 m), shear_x / shear_y
+    (±0.3), translate_x / translate_y (±45 % of the size). Signed ops pick a random direction.
+
+    Vectorised per layer of ops: `dispatch="partition"` (default) splits the batch by chosen op,
+    runs each op once on just its images (all geometric ops together in a single warp) and
+    stitches the batch back; `dispatch="select"` runs every op on the whole batch and selects per
+    image (simpler, slower with many ops; kept for comparison in the benchmark).
+
+    Args:
+        num_ops: operations per image (the paper's N).
+        magnitude: strength in [0, 1] (the paper's M / 30; keras_cv's `magnitude`).
+        magnitude_stddev: per-image magnitudes ~ N(magnitude, stddev) clipped to [0, 1];
+            0 (the paper) uses `magnitude` for every image. keras_cv defaults to 0.15.
+        ops: names of the ops to choose from (default `DEFAULT_OPS`; `KERAS_CV_OPS` matches
+            keras_cv's list).
+        dispatch: `"partition"` or `"select"`, see above.
+        interpolation: for the geometric ops, `"nearest"` (TensorFlow's reference RandAugment;
+            one gather, fast) or `"bilinear"` (smoother, slower on CPU).
+        value_range: `(low, high)` of the float images.
+        seed: seeds the op's own generator (used when a call passes no seed).
+
+    Params: `op_index` `(B, num_ops)` int32 into `ops`; `magnitude` `(B, num_ops)` float32;
+        `sign` `(B, num_ops)` float32 in {-1, +1}.
+
+    Example:
+        >>> augment = RandAugment(num_ops=2, magnitude=0.5, value_range=(0, 255), seed=1)
+        >>> augment(tf.zeros([8, 224, 224, 3])).shape
+        TensorShape([8, 224, 224, 3])
+    """
+
+    def __init__(
+        self,
+        num_ops=2,
+        magnitude=0.5,
+        magnitude_stddev=0.0,
+        ops=DEFAULT_OPS,
+        dispatch="partition",
+        interpolation="nearest",
+        value_range=DEFAULT_VALUE_RANGE,
+        seed=None,
+    ):
+        super().__init__(value_range, seed)
+        known = set(ops_lib.NON_GEOMETRIC_OPS) | set(ops_lib.GEOMETRIC_OPS)
+        unknown = [name for name in ops if name not in known]
+        if unknown or not ops:
+            raise ValueError(f"unknown RandAugment ops {unknown}; choose from {sorted(known)}")
+        if num_ops < 0:
+            raise ValueError(f"num_ops must be >= 0, got {num_ops}")
+        if not 0.0 <= magnitude <= 1.0 or magnitude_stddev < 0:
+            raise ValueError(
+                f"need magnitude in [0, 1] and stddev >= 0, got {magnitude}, {magnitude_stddev}"
+            )
+        if dispatch not in _DISPATCHES:
+            raise ValueError(f"dispatch must be one of {_DISPATCHES}, got {dispatch!r}")
+        self.num_ops = int(num_ops)
+        self.magnitude = float(magnitude)
+        self.magnitude_stddev = float(magnitude_stddev)
+        self.ops = tuple(ops)
+        self.dispatch = dispatch
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
+        self.interpolation = interpolation
+        # Index into GEOMETRIC_OPS for each op (-1: not geometric), and the op's group for
+        # partitioning: one group per non-geometric op plus one shared by all geometric ops.
+        self._geometric_index = [
+            ops_lib.GEOMETRIC_OPS.index(name) if name in ops_lib.GEOMETRIC_OPS else -1
+            for name in self.ops
+        ]
+        self._groups = sorted({name for name in self.ops if name not in ops_lib.GEOMETRIC_OPS})
+        if any(index >= 0 for index in self._geometric_index):
+            self._groups.append("geometric")
+        self._group_of_op = [
+            self._groups.index("geometric" if index >= 0 else name)
+            for name, index in zip(self.ops, self._geometric_index)
+        ]
+
+    def sample(self, batch_shape, seed):
+        shape = [batch_shape[0], self.num_ops]
+        seeds = split_seed(seed, 3)
+        op_index = tf.random.stateless_uniform(shape, seeds[0], 0, len(self.ops), dtype=tf.int32)
+        magnitude = self.magnitude + self.magnitude_stddev * tf.random.stateless_normal(
+            shape, seeds[1]
+        )
+        sign = tf.where(tf.random.stateless_uniform(shape, seeds[2]) < 0.5, -1.0, 1.0)
+        return {
+            "op_index": op_index,
+            "magnitude": tf.clip_by_value(magnitude, 0.0, 1.0),
+            "sign": sign,
+        }
+
+    def apply(self, images, params):
+        images = tf.clip_by_value(self.to_unit(images), 0.0, 1.0)
+        for layer in range(self.num_ops):
+            args = (
+                params["op_index"][:, layer],
+                params["magnitude"][:, layer],
+                params["sign"][:, layer],
+            )
+            if self.dispatch == "partition":
+                images = self._apply_partitioned(images, *args)
+            else:
+                images = self._apply_selected(images, *args)
+        return self.clip(self.from_unit(images))
+
+    def _warp_geometric(self, images, op_index, magnitude, sign):
+        geometric_index = tf.gather(tf.constant(self._geometric_index, tf.int32), op_index)
+        shape = tf.shape(images)
+        transforms = ops_lib.geometric_transforms(
+            geometric_index, magnitude, sign, shape[1], shape[2]
+        )
+        return ops_lib.warp(images, transforms, self.interpolation)
+
+    def _apply_partitioned(self, images, op_index, magnitude, sign):
+        group = tf.gather(tf.constant(self._group_of_op, tf.int32), op_index)  # (B,)
+        positions = tf.dynamic_partition(tf.range(tf.shape(images)[0]), group, len(self._groups))
+        outputs = []
+        for name, indices in zip(self._groups, positions):
+            subset = tf.gather(images, indices)
+            sub_args = (tf.gather(magnitude, indices), tf.gather(sign, indices))
+            if name == "geometric":
+                output = self._warp_geometric(subset, tf.gather(op_index, indices), *sub_args)
+            else:
+                output = ops_lib.NON_GEOMETRIC_OPS[name](subset, *sub_args)
+            outputs.append(output)
+        stitched = tf.dynamic_stitch(positions, outputs)
+        return tf.ensure_shape(stitched, images.shape)
+
+    def _apply_selected(self, images, op_index, magnitude, sign):
+        output = images
+        for index, name in enumerate(self.ops):
+            if name in ops_lib.NON_GEOMETRIC_OPS and name != "identity":
+                chosen = tf.reshape(tf.equal(op_index, index), [-1, 1, 1, 1])
+                candidate = ops_lib.NON_GEOMETRIC_OPS[name](images, magnitude, sign)
+                output = tf.where(chosen, candidate, output)
+        if "geometric" in self._groups:
+            is_geometric = tf.gather(tf.constant(self._geometric_index), op_index) >= 0
+            warped = self._warp_geometric(images, op_index, magnitude, sign)
+            output = tf.where(tf.reshape(is_geometric, [-1, 1, 1, 1]), warped, output)
+        return output
+
+    def get_config(self):
+        return {
+            "num_ops": self.num_ops,
+            "magnitude": self.magnitude,
+            "magnitude_stddev": self.magnitude_stddev,
+            "ops": list(self.ops),
+            "dispatch": self.dispatch,
+            "interpolation": self.interpolation,
+            **super().get_config(),
+        }

@@ -1,0 +1,241 @@
+"""The RandAugment operations, batched: each takes `(N, H, W, C)` float32 images in [0, 1] and
+per-image `magnitude` in [0, 1] and `sign` in {-1, +1} (both `(N,)`), and returns images in [0, 1].
+
+Magnitude 0 is the identity for every op; magnitude 1 is the strongest setting of RandAugment's
+reference implementations (PIL-style, as in timm): rotate ±30°, shear ±0.3, translate ±45 % of
+the size, enhance factors 1 ± 0.9, posterize down to 4 bits, solarize threshold down to 0.
+
+The geometric ops (rotate, shear, translate) are given as projective transforms so that one warp
+call handles every geometric image in a batch, whatever op each image chose.
+"""
+
+import math
+
+import tensorflow as tf
+
+GEOMETRIC_OPS = ("rotate", "shear_x", "shear_y", "translate_x", "translate_y")
+
+MAX_ROTATE_DEGREES = 30.0
+MAX_SHEAR = 0.3
+MAX_TRANSLATE = 0.45  # fraction of the image size
+MAX_ENHANCE = 0.9  # enhance factors go from 1 - 0.9 to 1 + 0.9
+FILL_VALUE = 0.5  # mid-grey for pixels a geometric op brings in from outside
+
+
+def _column(values):
+    return tf.reshape(values, [-1, 1, 1, 1])
+
+
+def _blend(degenerate, images, factor):
+    """PIL ImageEnhance: `degenerate + factor * (images - degenerate)`, clipped to [0, 1]."""
+    return tf.clip_by_value(degenerate + _column(factor) * (images - degenerate), 0.0, 1.0)
+
+
+def _enhance_factor(magnitude, sign):
+    return 1.0 + sign * MAX_ENHANCE * magnitude
+
+
+def _grayscale(images):
+    """Luma of RGB images (or the single channel), as `(N, H, W, 1)`."""
+    if images.shape[-1] == 3:
+        return tf.image.rgb_to_grayscale(images)
+    return tf.reduce_mean(images, axis=-1, keepdims=True)
+
+
+def identity(images, magnitude, sign):
+    return images
+
+
+def auto_contrast(images, magnitude, sign):
+    """Stretches each channel of each image to span [0, 1] (no magnitude)."""
+    shape = tf.shape(images)
+    # (N, H*W, C): broadcasting a (N, 1, C) scale is much faster on CPU than a 4-D broadcast.
+    flat = tf.reshape(images, [shape[0], -1, shape[3]])
+    low = tf.reduce_min(flat, axis=1, keepdims=True)  # (N, 1, C)
+    high = tf.reduce_max(flat, axis=1, keepdims=True)
+    span = high - low
+    # A flat channel is left alone: scale 1, offset 0.
+    scale = tf.where(span > 0, 1.0 / tf.where(span > 0, span, 1.0), 1.0)
+    offset = tf.where(span > 0, -low * scale, 0.0)
+    return tf.reshape(flat * scale + offset, shape)
+
+
+def _levels(images):
+    """`round(255 x)` as int32 for x in [0, 1], without a slow float-to-int cast.
+
+    Adding 1.5 * 2**23 to a float32 in [0, 2**22) leaves round(value) in the low mantissa bits,
+    so a bitcast and one integer subtraction give the rounded integer.
+    """
+    magic = tf.bitcast(tf.constant(12582912.0, tf.float32), tf.int32)
+    return tf.bitcast(images * 255.0 + 12582912.0, tf.int32) - magic
+
+
+def equalize(images, magnitude, sign):
+    """Histogram equalisation per image and channel on 256 levels, as PIL's `ImageOps.equalize`."""
+    shape = tf.shape(images)
+    n, channels = shape[0], shape[3]
+    pixels = shape[1] * shape[2]
+    levels = _levels(tf.clip_by_value(tf.reshape(images, [n, pixels, channels]), 0.0, 1.0))
+    # Row (image, channel) r owns histogram bins [256 r, 256 r + 256): one flat bincount.
+    ids = levels + tf.reshape(tf.range(n * channels) * 256, [n, 1, channels])  # (N, H*W, C)
+    histogram = tf.math.bincount(
+        tf.reshape(ids, [-1]), minlength=n * channels * 256, maxlength=n * channels * 256
+    )
+    histogram = tf.reshape(histogram, [n * channels, 256])
+    # PIL: step = (pixels - count of the highest level present) // 255.
+    top_level = tf.reshape(tf.reduce_max(levels, axis=1), [-1])  # (N*C,)
+    top_count = tf.gather(histogram, top_level, batch_dims=1)
+    step = (pixels - top_count) // 255
+    safe_step = tf.maximum(step, 1)[:, None]
+    lut = (tf.cumsum(histogram, axis=1, exclusive=True) + safe_step // 2) // safe_step
+    lut = tf.clip_by_value(lut, 0, 255)
+    lut = tf.where(step[:, None] > 0, lut, tf.range(256)[None, :])  # a flat channel: identity
+    # Every row's table applied with one flat gather, in the image layout.
+    lut = tf.cast(tf.reshape(lut, [-1]), tf.float32) / 255.0
+    return tf.reshape(tf.gather(lut, ids), shape)
+
+
+def solarize(images, magnitude, sign):
+    """Inverts pixels at or above a threshold that falls from past-white (m=0) to 0 (m=1)."""
+    threshold = _column((256.0 - 256.0 * magnitude) / 255.0)
+    above = tf.cast(images >= threshold, images.dtype)
+    return images + above * (1.0 - 2.0 * images)  # x, or 1 - x where above (no slow tf.where)
+
+
+def posterize(images, magnitude, sign):
+    """Keeps `8 - round(4 m)` bits per channel (8 bits: unchanged)."""
+    bits = 8 - tf.cast(tf.round(4.0 * magnitude), tf.int32)
+    step = _column(tf.cast(tf.bitwise.left_shift(1, 8 - bits), tf.float32))
+    levels = tf.cast(_levels(tf.clip_by_value(images, 0.0, 1.0)), tf.float32)
+    posterized = tf.floor(levels / step) * step / 255.0
+    changed = _column(tf.cast(bits < 8, images.dtype))
+    return images + changed * (posterized - images)
+
+
+def color(images, magnitude, sign):
+    """Saturation: blends with the grayscale image (PIL `ImageEnhance.Color`)."""
+    return _blend(_grayscale(images), images, _enhance_factor(magnitude, sign))
+
+
+def contrast(images, magnitude, sign):
+    """Blends with the image's mean grey level (PIL `ImageEnhance.Contrast`)."""
+    mean = tf.reduce_mean(_grayscale(images), axis=[1, 2, 3], keepdims=True)
+    return _blend(mean, images, _enhance_factor(magnitude, sign))
+
+
+def brightness(images, magnitude, sign):
+    """Blends with black (PIL `ImageEnhance.Brightness`)."""
+    return _blend(tf.zeros_like(images), images, _enhance_factor(magnitude, sign))
+
+
+def sharpness(images, magnitude, sign):
+    """Blends with PIL's SMOOTH-filtered image (3x3 kernel [[1,1,1],[1,5,1],[1,1,1]] / 13); the
+    1-pixel border stays as it is."""
+    shape = tf.shape(images)
+    return tf.cond(
+        tf.minimum(shape[1], shape[2]) >= 3,
+        lambda: _blend(_smoothed(images), images, _enhance_factor(magnitude, sign)),
+        lambda: images,  # too small to have an interior
+    )
+
+
+def _smoothed(images):
+    # The 3x3 box sum from shifted slices (much faster on CPU than a depthwise convolution).
+    rows = images[:, :-2] + images[:, 1:-1] + images[:, 2:]  # (N, H-2, W, C)
+    box = rows[:, :, :-2] + rows[:, :, 1:-1] + rows[:, :, 2:]  # (N, H-2, W-2, C)
+    smooth = (box + 4.0 * images[:, 1:-1, 1:-1]) / 13.0
+    degenerate = tf.pad(smooth - images[:, 1:-1, 1:-1], [[0, 0], [1, 1], [1, 1], [0, 0]])
+    return images + degenerate  # the interior smoothed, the border the image itself
+
+
+NON_GEOMETRIC_OPS = {
+    "identity": identity,
+    "auto_contrast": auto_contrast,
+    "equalize": equalize,
+    "solarize": solarize,
+    "posterize": posterize,
+    "color": color,
+    "contrast": contrast,
+    "brightness": brightness,
+    "sharpness": sharpness,
+}
+
+
+def geometric_transforms(op_index, magnitude, sign, height, width):
+    """Per-image projective transforms for the geometric ops, identity for the rest.
+
+    Args:
+        op_index: `(N,)` int32, index into `GEOMETRIC_OPS` (any other value gives the identity).
+        magnitude, sign: `(N,)` float32.
+        height, width: image size (scalars).
+
+    Returns:
+        `(N, 8)` float32 transforms `[a0, a1, a2, b0, b1, b2, 0, 0]` mapping each output pixel
+        (x, y) to the input pixel (a0 x + a1 y + a2, b0 x + b1 y + b2), as
+        `ImageProjectiveTransformV3` expects.
+    """
+    height = tf.cast(height, tf.float32)
+    width = tf.cast(width, tf.float32)
+    center_x, center_y = (width - 1.0) / 2.0, (height - 1.0) / 2.0
+    amount = sign * magnitude
+    zero, one = tf.zeros_like(amount), tf.ones_like(amount)
+
+    angle = amount * (MAX_ROTATE_DEGREES * math.pi / 180.0)
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    # Rotation about the centre: input = R (output - centre) + centre.
+    rotate = [cos, -sin, center_x - cos * center_x + sin * center_y,
+              sin, cos, center_y - sin * center_x - cos * center_y]
+    shear = amount * MAX_SHEAR
+    shear_x = [one, shear, -shear * center_y, zero, one, zero]
+    shear_y = [one, zero, zero, shear, one, -shear * center_x]
+    shift = amount * MAX_TRANSLATE
+    translate_x = [one, zero, -shift * width, zero, one, zero]
+    translate_y = [one, zero, zero, zero, one, -shift * height]
+    identity_transform = [one, zero, zero, zero, one, zero]
+
+    candidates = [rotate, shear_x, shear_y, translate_x, translate_y]
+    transform = tf.stack(identity_transform, axis=1)  # (N, 6)
+    for index, candidate in enumerate(candidates):
+        chosen = tf.equal(op_index, index)[:, None]
+        transform = tf.where(chosen, tf.stack(candidate, axis=1), transform)
+    return tf.concat([transform, tf.zeros_like(transform[:, :2])], axis=1)
+
+
+def warp(images, transforms, interpolation="nearest"):
+    """Applies one affine transform per image; pixels from outside the image are mid-grey.
+
+    Args:
+        images: `(N, H, W, C)` float32.
+        transforms: `(N, 8)` from `geometric_transforms`.
+        interpolation: `"nearest"` (as TensorFlow's reference AutoAugment/RandAugment code: one
+            flat gather, several times faster on CPU) or `"bilinear"`
+            (`ImageProjectiveTransformV3`, smoother).
+
+    Returns:
+        `(N, H, W, C)` float32.
+    """
+    if interpolation == "bilinear":
+        return tf.raw_ops.ImageProjectiveTransformV3(
+            images=images,
+            transforms=transforms,
+            output_shape=tf.shape(images)[1:3],
+            fill_value=FILL_VALUE,
+            interpolation="BILINEAR",
+            fill_mode="CONSTANT",
+        )
+    shape = tf.shape(images)
+    n, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+    x = tf.cast(tf.range(width), tf.float32)[None, None, :]  # (1, 1, W)
+    y = tf.cast(tf.range(height), tf.float32)[None, :, None]  # (1, H, 1)
+    t = [transforms[:, i, None, None] for i in range(6)]  # each (N, 1, 1)
+    source_x = tf.cast(tf.round(t[0] * x + t[1] * y + t[2]), tf.int32)  # (N, H, W)
+    source_y = tf.cast(tf.round(t[3] * x + t[4] * y + t[5]), tf.int32)
+    inside = (source_x >= 0) & (source_x < width) & (source_y >= 0) & (source_y < height)
+    pixels = n * height * width
+    flat_index = (tf.range(n)[:, None, None] * height + source_y) * width + source_x
+    # Pixels from outside point at one extra fill pixel appended to the table.
+    flat_index = tf.where(inside, flat_index, pixels)
+    table = tf.concat(
+        [tf.reshape(images, [-1, channels]), tf.fill([1, channels], FILL_VALUE)], axis=0
+    )
+    return tf.reshape(tf.gather(table, tf.reshape(flat_index, [-1])), shape)

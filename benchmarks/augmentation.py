@@ -1,0 +1,180 @@
+"""Throughput of RandAugment + MixUp in a tf.data pipeline: ours vs keras_cv vs keras.
+
+    python -m benchmarks.augmentation --json          # about 2 minutes on 2 CPU cores
+    python -m benchmarks.augmentation --quick --json  # a few seconds per pipeline
+
+224x224x3 float32 images in (0, 255), batch 32, `map(..., num_parallel_calls=AUTOTUNE)` and
+`prefetch(AUTOTUNE)`; every pipeline runs 2 RandAugment ops per image at magnitude 0.5, then
+MixUp (alpha 0.4) on one-hot labels:
+
+- ours: `RandAugment(2, 0.5, ops=KERAS_CV_OPS)` (keras_cv's ten ops; nearest interpolation for
+  the geometric ops, our default) + `MixUp`, through `AugmentationPipeline.apply`;
+- ours_bilinear: the same with bilinear geometric ops, as keras_cv and keras use;
+- keras_cv: `keras_cv.layers.RandAugment(augmentations_per_image=2, magnitude=0.5, rate=1.0)`
+  (rate 1: both ops always applied, like ours) + `keras_cv.layers.MixUp`;
+- keras: `keras.layers.RandAugment(num_ops=2, factor=0.5)` + `keras.layers.MixUp`;
+- identity: the same dataset with no augmentation, the ceiling.
+
+Images per second are wall-clock over the timed batches after warm-up, so they depend on the
+machine and on whatever else it runs: compare the ratios (`ours_vs_keras_cv`, ...), which are
+measured in the same run. Each pipeline stops after `--batches` batches or `--seconds` seconds.
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from augmentation import KERAS_CV_OPS, AugmentationPipeline, MixUp, RandAugment
+
+IMAGE_SIZE = 224
+BATCH_SIZE = 32
+NUM_CLASSES = 10
+NUM_OPS = 2
+MAGNITUDE = 0.5
+ALPHA = 0.4
+VALUE_RANGE = (0, 255)
+
+
+def _dataset(num_images=256, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(0, 255, (num_images, IMAGE_SIZE, IMAGE_SIZE, 3)).astype("float32")
+    labels = np.eye(NUM_CLASSES, dtype="float32")[rng.integers(0, NUM_CLASSES, num_images)]
+    return tf.data.Dataset.from_tensor_slices((images, labels)).repeat().batch(
+        BATCH_SIZE, drop_remainder=True
+    )
+
+
+def _pipelines():
+    """name -> function(batched dataset) -> augmented dataset."""
+    autotune = tf.data.AUTOTUNE
+
+    def ours(interpolation):
+        pipeline = AugmentationPipeline(
+            [
+                RandAugment(NUM_OPS, MAGNITUDE, ops=KERAS_CV_OPS, interpolation=interpolation,
+                            value_range=VALUE_RANGE),
+                MixUp(ALPHA, value_range=VALUE_RANGE),
+            ],
+            value_range=VALUE_RANGE,
+            seed=0,
+        )
+        return lambda ds: pipeline.apply(ds)
+
+    def keras_cv_pipeline(ds):
+        import keras_cv
+
+        rand_augment = keras_cv.layers.RandAugment(
+            value_range=VALUE_RANGE, augmentations_per_image=NUM_OPS, magnitude=MAGNITUDE,
+            rate=1.0, seed=0,
+        )
+        mix_up = keras_cv.layers.MixUp(alpha=ALPHA, seed=0)
+
+        def augment(images, labels):
+            out = mix_up({"images": rand_augment(images, training=True), "labels": labels},
+                         training=True)
+            return out["images"], out["labels"]
+
+        return ds.map(augment, num_parallel_calls=autotune)
+
+    def keras_pipeline(ds):
+        import keras
+
+        rand_augment = keras.layers.RandAugment(
+            value_range=VALUE_RANGE, num_ops=NUM_OPS, factor=MAGNITUDE, seed=0
+        )
+        mix_up = keras.layers.MixUp(alpha=ALPHA, seed=0)
+
+        def augment(images, labels):
+            out = mix_up({"images": rand_augment(images, training=True), "labels": labels},
+                         training=True)
+            return out["images"], out["labels"]
+
+        return ds.map(augment, num_parallel_calls=autotune)
+
+    def identity(ds):
+        return ds.map(lambda images, labels: (images, labels), num_parallel_calls=autotune)
+
+    return {
+        "ours": ours("nearest"),
+        "ours_bilinear": ours("bilinear"),
+        "keras_cv": keras_cv_pipeline,
+        "keras": keras_pipeline,
+        "identity": identity,
+    }
+
+
+def _images_per_second(dataset, batches, seconds, warmup):
+    iterator = iter(dataset.prefetch(tf.data.AUTOTUNE))
+    for _ in range(warmup):
+        next(iterator)
+    start = time.perf_counter()
+    done = 0
+    while done < batches and (done < 3 or time.perf_counter() - start < seconds):
+        next(iterator)
+        done += 1
+    elapsed = time.perf_counter() - start
+    return done * BATCH_SIZE / elapsed, done
+
+
+def run_benchmark(quick=False, batches=None, seconds=None, only=None):
+    """Runs the comparison and returns the results dict (what `--json` prints).
+
+    Args:
+        quick: a few seconds per pipeline.
+        batches: most batches timed per pipeline (default 200, quick 20).
+        seconds: stop a pipeline after this many seconds (default 30, quick 4).
+        only: optional list of pipeline names to run.
+
+    Returns:
+        dict with `<name>_images_per_s`, `<name>_batches` and the ratios `ours_vs_keras_cv`,
+        `ours_vs_keras`, `ours_vs_identity`, `keras_cv_vs_identity` where both were run.
+    """
+    batches = batches or (20 if quick else 200)
+    seconds = seconds or (4.0 if quick else 30.0)
+    warmup = 2 if quick else 5
+    results = {
+        "image_shape": [IMAGE_SIZE, IMAGE_SIZE, 3],
+        "batch_size": BATCH_SIZE,
+        "num_ops": NUM_OPS,
+        "magnitude": MAGNITUDE,
+        "mixup_alpha": ALPHA,
+        "quick": quick,
+    }
+    for name, build in _pipelines().items():
+        if only and name not in only:
+            continue
+        rate, done = _images_per_second(build(_dataset()), batches, seconds, warmup)
+        results[f"{name}_images_per_s"] = round(rate, 1)
+        results[f"{name}_batches"] = done
+    for first, second in [("ours", "keras_cv"), ("ours", "keras"), ("ours_bilinear", "keras_cv"),
+                          ("ours", "identity"), ("keras_cv", "identity")]:
+        a, b = results.get(f"{first}_images_per_s"), results.get(f"{second}_images_per_s")
+        if a and b:
+            results[f"{first}_vs_{second}"] = round(a / b, 3)
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.augmentation", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON only")
+    parser.add_argument("--quick", action="store_true", help="a few seconds per pipeline")
+    parser.add_argument("--batches", type=int, help="most batches timed per pipeline")
+    parser.add_argument("--seconds", type=float, help="time limit per pipeline")
+    parser.add_argument("--only", nargs="+", help="run only these pipelines",
+                        choices=list(_pipelines()))
+    args = parser.parse_args(argv)
+    results = run_benchmark(args.quick, args.batches, args.seconds, args.only)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for key, value in results.items():
+            print(f"{key:>28}: {value}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
