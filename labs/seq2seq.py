@@ -1,27 +1,29 @@
 """Seq2seq sin -> cos: an encoder-decoder RNN, its autoregressive inference loop, and attention.
 
 What you will learn:
-- how an encoder hands its final state to a decoder, and how teacher forcing trains the decoder on the
-  true previous value while inference feeds back its own output (free-running);
+- how an encoder hands its final state to a decoder, and how teacher forcing trains the decoder on
+  the true previous value while inference feeds back its own output (free-running);
 - why the course's inference loop (one `predict` call per step) is slow, and how one compiled
   `tf.while_loop` over all windows (`models.seq2seq.generate`) gives the same numbers thousands of
   times faster;
 - how attention lets each decoder step look at every encoder output, and why that matters when the
   horizon grows from 24 to 96 steps and the final state alone must carry the whole window.
 
-Reproduces Day 3, notebook `3_5_Seq2Seq(Encoder-Decoder)_sin-cos`: `sin` windows in, `cos` windows out,
-`x = linspace(-3π, 3π, 100)`, 24 steps, 76 windows; SimpleRNN(10) encoder and decoder, Dense(1), 251
-parameters; adam, mse, batch 16, 80 epochs, `validation_split=0.2`.
+Reproduces Day 3, notebook `3_5_Seq2Seq(Encoder-Decoder)_sin-cos`: `sin` windows in, `cos` windows
+out, `x = linspace(-3π, 3π, 100)`, 24 steps, 76 windows; SimpleRNN(10) encoder and decoder,
+Dense(1), 251 parameters; adam, mse, batch 16, 80 epochs, `validation_split=0.2`.
 
 Presets:
 - `course`: exactly the notebook. Quirk kept: Keras's `validation_split` takes the LAST 20% of the
   windows (16 of 76, no shuffle before the split), and since 33 grid steps are one period those 16
   repeat training windows 27..42, so its `val_mse` is not a held-out score. The held-out score is
-  `shifted_free_running_mse` (see below). Deliberate difference: the notebook only plots free-running
-  predictions; this lab also scores them (`free_running_mse`) and plots teacher-forced ones.
-- `improved`: GRU(32) encoder/decoder, all 76 windows for training, validation on the half-step grid,
-  150 epochs of adam with a cosine learning-rate decay 1e-2 -> 1e-4; plain and Luong attention, at 24
-  steps and at a 96-step horizon (76 windows of 96 steps on a longer series with the same grid step).
+  `shifted_free_running_mse` (see below). Deliberate difference: the notebook only plots
+  free-running predictions; this lab also scores them (`free_running_mse`) and plots teacher-forced
+  ones.
+- `improved`: GRU(32) encoder/decoder, all 76 windows for training, validation on the half-step
+  grid, 150 epochs of adam with a cosine learning-rate decay 1e-2 -> 1e-4; plain and Luong
+  attention, at 24 steps and at a 96-step horizon (76 windows of 96 steps on a longer series with
+  the same grid step).
 
 Commands:
     python -m labs.seq2seq                       # the course notebook (about 30 s)
@@ -32,8 +34,8 @@ Commands:
 
 Outputs in `--output-dir` (default runs/seq2seq): metrics.json, history.csv, models/<variant>.keras,
 loss.png, predictions_<variant>.png (windows 0, 24, 49, 74: true cos, teacher-forced, free-running),
-attention_<variant>.png (attention weights of one window), error_by_step.png (free-running error along
-the horizon).
+attention_<variant>.png (attention weights of one window), error_by_step.png (free-running error
+along the horizon).
 
 metrics.json:
     {"lab": "seq2seq", "preset": str, "seed": int, "quick": bool, "epochs": int, "batch_size": int,
@@ -44,8 +46,8 @@ metrics.json:
         "validation": "last 20% of windows" | "half-step grid",
         "final_loss": float,        # teacher-forced training MSE, last epoch
         "val_mse": float,           # teacher-forced MSE on the validation windows
-        "free_running_mse": float,  # generate() from a zero start, all 76 windows of the course grid
-        "shifted_free_running_mse": float,  # the same on the half-step grid: points never trained on
+        "free_running_mse": float,  # generate() from 0, all 76 windows of the course grid
+        "shifted_free_running_mse": float,  # the same on the half-step grid (never trained on)
         "train_seconds": float}}}   # timing: varies run to run
 """
 
@@ -71,8 +73,12 @@ class Variant:
     name: str  # its key in metrics.json and in file names
     model: Seq2SeqConfig  # cell, units, attention
     num_steps: int = 24  # window length, encoder and decoder (the notebook: 24)
-    learning_rate: float = 1e-3  # adam's (initial) learning rate (the notebook: Keras's default 1e-3)
-    final_learning_rate: float | None = None  # cosine decay to this by the last epoch; None: constant
+    learning_rate: float = (
+        1e-3  # adam's (initial) learning rate (the notebook: Keras's default 1e-3)
+    )
+    final_learning_rate: float | None = (
+        None  # cosine decay to this by the last epoch; None: constant
+    )
     validation: str = VALIDATION_SPLIT  # VALIDATION_SPLIT (Keras validation_split=0.2) or _SHIFTED
 
 
@@ -98,7 +104,9 @@ def _improved(name, attention, num_steps):
 
 
 PRESETS = {
-    "course": Seq2SeqLabConfig(variants=(Variant("course", Seq2SeqConfig()),), epochs=80, batch_size=16),
+    "course": Seq2SeqLabConfig(
+        variants=(Variant("course", Seq2SeqConfig()),), epochs=80, batch_size=16
+    ),
     "improved": Seq2SeqLabConfig(
         variants=(
             _improved("plain", "none", 24),
@@ -153,10 +161,14 @@ def train_variant(variant, config, seed):
         val_target = shifted.target
         fit_kwargs["validation_data"] = (val_inputs, val_target)
     steps_per_epoch = int(np.ceil(num_train / config.batch_size))
-    model.compile(optimizer=_optimizer(variant, config.epochs, steps_per_epoch), loss="mean_squared_error")
+    model.compile(
+        optimizer=_optimizer(variant, config.epochs, steps_per_epoch), loss="mean_squared_error"
+    )
 
-    print(f"\n[{variant.name}] {variant.model.cell}({variant.model.units}), attention "
-          f"{variant.model.attention}, {variant.num_steps} steps, {model.count_params()} params")
+    print(
+        f"\n[{variant.name}] {variant.model.cell}({variant.model.units}), attention "
+        f"{variant.model.attention}, {variant.num_steps} steps, {model.count_params()} params"
+    )
     start = time.perf_counter()
     history = model.fit(
         inputs,
@@ -186,8 +198,11 @@ def train_variant(variant, config, seed):
         "shifted_free_running_mse": _mse(shifted_free_running, shifted.target),
         "train_seconds": round(train_seconds, 2),
     }
-    print(f"[{variant.name}] val_mse {val_mse:.5f}  free_running_mse {metrics['free_running_mse']:.5f}  "
-          f"shifted_free_running_mse {metrics['shifted_free_running_mse']:.5f}")
+    print(
+        f"[{variant.name}] val_mse {val_mse:.5f}  "
+        f"free_running_mse {metrics['free_running_mse']:.5f}  "
+        f"shifted_free_running_mse {metrics['shifted_free_running_mse']:.5f}"
+    )
     outputs = {
         "windows": windows,
         "teacher_forced": teacher_forced,
@@ -206,27 +221,44 @@ def plot_predictions(name, outputs):
         ax.plot(x, windows.encoder_input[index, :, 0], color="0.7", label="input sin")
         ax.plot(x, windows.target[index, :, 0], color="black", linewidth=2, label="true cos")
         ax.plot(x, outputs["teacher_forced"][index, :, 0], "--", color="C0", label="teacher-forced")
-        ax.plot(x, outputs["free_running"][index, :, 0], ":", marker="o", markersize=3, color="C3",
-                label="free-running (fed back)")
+        ax.plot(
+            x,
+            outputs["free_running"][index, :, 0],
+            ":",
+            marker="o",
+            markersize=3,
+            color="C3",
+            label="free-running (fed back)",
+        )
         ax.set(title=f"window {index}", xlabel="x")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("value")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4,
-               bbox_to_anchor=(0.5, -0.1))
+    fig.legend(
+        *axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.1)
+    )
     fig.suptitle(f"{name}: predicted cos vs true cos", y=1.02)
     return fig
 
 
 def plot_attention(name, outputs, window=PLOT_WINDOWS[1]):
-    """Heat map of the free-running attention weights of one window (decoder step x encoder step)."""
+    """Heat map of one window's free-running attention weights (decoder step x encoder step)."""
     weights = outputs["attention"][window]  # (T_dec, T_enc)
     fig, ax = plt.subplots(figsize=(6, 5))
     image = ax.imshow(weights, aspect="auto", origin="lower", cmap="viridis")
-    ax.plot([0, weights.shape[1] - 1], [0, weights.shape[0] - 1], ":", color="white", linewidth=1,
-            label="same time step")
+    ax.plot(
+        [0, weights.shape[1] - 1],
+        [0, weights.shape[0] - 1],
+        ":",
+        color="white",
+        linewidth=1,
+        label="same time step",
+    )
     fig.colorbar(image, ax=ax, label="attention weight")
-    ax.set(title=f"{name}: attention, window {window} (free-running)", xlabel="encoder step (sin)",
-           ylabel="decoder step (cos)")
+    ax.set(
+        title=f"{name}: attention, window {window} (free-running)",
+        xlabel="encoder step (sin)",
+        ylabel="decoder step (cos)",
+    )
     ax.legend(fontsize="small", loc="upper left")
     return fig
 
@@ -237,8 +269,12 @@ def plot_error_by_step(results):
     for name, outputs in results.items():
         error = np.mean((outputs["free_running"] - outputs["windows"].target) ** 2, axis=(0, 2))
         ax.plot(np.arange(1, len(error) + 1), error, marker=".", label=name)
-    ax.set(title="Free-running error along the horizon", xlabel="decoder step",
-           ylabel="MSE over the 76 windows", yscale="log")
+    ax.set(
+        title="Free-running error along the horizon",
+        xlabel="decoder step",
+        ylabel="MSE over the 76 windows",
+        yscale="log",
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return fig
@@ -246,15 +282,22 @@ def plot_error_by_step(results):
 
 def with_cell(config, cell):
     """`config` with every variant's encoder and decoder switched to `cell`."""
-    return dataclasses.replace(config, variants=tuple(
-        dataclasses.replace(v, model=dataclasses.replace(v.model, cell=cell)) for v in config.variants
-    ))
+    return dataclasses.replace(
+        config,
+        variants=tuple(
+            dataclasses.replace(v, model=dataclasses.replace(v.model, cell=cell))
+            for v in config.variants
+        ),
+    )
 
 
 def main(argv=None):
     parser = common.make_parser("seq2seq", __doc__, PRESETS)
-    parser.add_argument("--cell", choices=sorted(CELLS),
-                        help="recurrent cell of every variant, overriding the preset's")
+    parser.add_argument(
+        "--cell",
+        choices=sorted(CELLS),
+        help="recurrent cell of every variant, overriding the preset's",
+    )
     args = parser.parse_args(argv)
     config = common.configure(PRESETS[args.preset], args)
     if args.quick and args.epochs is None:
@@ -272,8 +315,16 @@ def main(argv=None):
 
     common.write_history_csv(out / "history.csv", histories)
     if not args.no_plots:
-        save_figure(plot_histories(histories, "loss", title="Seq2seq sin -> cos: teacher-forced MSE",
-                                   ylabel="MSE", log_scale=True), out / "loss.png")
+        save_figure(
+            plot_histories(
+                histories,
+                "loss",
+                title="Seq2seq sin -> cos: teacher-forced MSE",
+                ylabel="MSE",
+                log_scale=True,
+            ),
+            out / "loss.png",
+        )
         for name, outputs in results.items():
             save_figure(plot_predictions(name, outputs), out / f"predictions_{name}.png")
             if outputs["attention"] is not None:
@@ -291,8 +342,10 @@ def main(argv=None):
         "variants": variant_metrics,
     }
     common.write_metrics(out, metrics)
-    print(f"\nbest variant: {metrics['best_variant']} (free_running_mse "
-          f"{variant_metrics[metrics['best_variant']]['free_running_mse']:.5f})")
+    print(
+        f"\nbest variant: {metrics['best_variant']} (free_running_mse "
+        f"{variant_metrics[metrics['best_variant']]['free_running_mse']:.5f})"
+    )
     common.report_outputs(out)
     return metrics
 

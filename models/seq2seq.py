@@ -2,17 +2,20 @@
 
 The course's model (notebook `3_5_Seq2Seq(Encoder-Decoder)_sin-cos`) is `Seq2SeqConfig()`:
 
-    encoder  SimpleRNN(10, return_state=True)            sin window (B, T_enc, 1) -> state (B, 10)
-    decoder  SimpleRNN(10, return_sequences=True, return_state=True), initial_state = encoder state
-             -> Dense(1)                                  shifted cos (B, T_dec, 1) -> cos (B, T_dec, 1)
+    encoder  SimpleRNN(10, return_state=True)      sin (B, T_enc, 1) -> state (B, 10)
+    decoder  SimpleRNN(10, return_sequences=True, return_state=True, initial_state=encoder state)
+             -> Dense(1)                            shifted cos (B, T_dec, 1) -> cos (B, T_dec, 1)
 
-251 parameters. Training uses teacher forcing: the decoder reads the true previous value. At inference the
-decoder reads its own previous output instead, starting from 0. This module gives that loop twice:
+251 parameters. Training uses teacher forcing: the decoder reads the true previous value. At
+inference the decoder reads its own previous output instead, starting from 0. This module gives that
+loop twice:
 
-- `predict_step_by_step`: the course's loop, one `predict` call per window and per step on the separate
-  encoder and decoder models of `build_inference_models`. Slow (thousands of calls), kept as the reference.
-- `generate`: the same loop as one compiled `tf.function` (`tf.while_loop`) over all windows at once,
-  carrying the recurrent state and the fed-back output. Same weights, same numbers (to float32 rounding).
+- `predict_step_by_step`: the course's loop, one `predict` call per window and per step on the
+  separate encoder and decoder models of `build_inference_models`. Slow (thousands of calls), kept
+  as the reference.
+- `generate`: the same loop as one compiled `tf.function` (`tf.while_loop`) over all windows at
+  once, carrying the recurrent state and the fed-back output. Same weights, same numbers (to float32
+  rounding).
 
 `attention="luong"` (dot-product score, `keras.layers.Attention`) or `"bahdanau"` (additive score,
 `keras.layers.AdditiveAttention`) lets every decoder step look at all encoder outputs instead of the
@@ -61,22 +64,23 @@ def _attention_layer(config):
     return keras.layers.AdditiveAttention(name="attention")
 
 
-def build_seq2seq(config=Seq2SeqConfig()):
+def build_seq2seq(config=None):
     """Builds the teacher-forced training model.
 
     Args:
-        config: a `Seq2SeqConfig`.
+        config: a `Seq2SeqConfig`; the course's model (`Seq2SeqConfig()`) if None.
 
     Returns:
-        A `keras.Model` with inputs `[encoder_input (B, T_enc, F), decoder_input (B, T_dec, F)]` and
-        output `(B, T_dec, F)`. Its layers are named `encoder_rnn`, `decoder_rnn`, `output_dense` and,
-        with attention, `attention` and `attention_combine`; `generate` and `build_inference_models`
-        find them by name.
+        A `keras.Model` with inputs `[encoder_input (B, T_enc, F), decoder_input (B, T_dec, F)]`
+        and output `(B, T_dec, F)`. Its layers are named `encoder_rnn`, `decoder_rnn`,
+        `output_dense` and, with attention, `attention` and `attention_combine`; `generate` and
+        `build_inference_models` find them by name.
 
     Example:
         >>> build_seq2seq(Seq2SeqConfig()).count_params()
         251
     """
+    config = config or Seq2SeqConfig()
     _check(config)
     rnn = CELLS[config.cell]
     attend = config.attention != "none"
@@ -93,9 +97,9 @@ def build_seq2seq(config=Seq2SeqConfig()):
     if attend:
         context = _attention_layer(config)([decoder_output, encoder_output])  # (B, T_dec, U)
         merged = keras.layers.Concatenate(name="attention_concat")([decoder_output, context])
-        decoder_output = keras.layers.Dense(config.units, activation="tanh", name="attention_combine")(
-            merged
-        )  # (B, T_dec, U)
+        decoder_output = keras.layers.Dense(
+            config.units, activation="tanh", name="attention_combine"
+        )(merged)  # (B, T_dec, U)
     output = keras.layers.Dense(config.features, name="output_dense")(decoder_output)
     name = f"seq2seq_{config.cell}" + ("" if not attend else f"_{config.attention}")
     return keras.Model([encoder_input, decoder_input], output, name=name)
@@ -140,7 +144,9 @@ def build_inference_models(model):
     )
 
     step_input = keras.Input((1, features), name="decoder_step_input")
-    state_inputs = [keras.Input((units,), name=f"decoder_state_input_{i}") for i in range(num_states)]
+    state_inputs = [
+        keras.Input((units,), name=f"decoder_state_input_{i}") for i in range(num_states)
+    ]
     step_output, *states = decoder(step_input, initial_state=state_inputs)  # (B, 1, U)
     inputs = [step_input, *state_inputs]
     if attention is not None:
@@ -153,10 +159,11 @@ def build_inference_models(model):
 
 
 def predict_step_by_step(encoder_model, decoder_model, encoder_inputs, num_steps=None):
-    """The course's inference loop: per window, one encoder `predict`, then one decoder `predict` per step.
+    """The course's loop: per window an encoder `predict`, then a decoder `predict` per step.
 
     Starts each window from `zeros((1, 1, F))` and feeds back the decoder's output and state, as the
-    notebook does. It makes `windows * (num_steps + 1)` `predict` calls: the reference, not the fast path.
+    notebook does. It makes `windows * (num_steps + 1)` `predict` calls: the reference, not the fast
+    path.
 
     Args:
         encoder_model, decoder_model: from `build_inference_models`.
@@ -169,7 +176,6 @@ def predict_step_by_step(encoder_model, decoder_model, encoder_inputs, num_steps
     encoder_inputs = np.asarray(encoder_inputs, dtype=np.float32)
     num_steps = num_steps or encoder_inputs.shape[1]
     attend = any(t.name.startswith("encoder_outputs") for t in decoder_model.inputs)
-    num_states = len(decoder_model.outputs) - 1
     windows = []
     for window in encoder_inputs:
         encoded = encoder_model.predict(window[None], verbose=0)
@@ -189,8 +195,8 @@ class Seq2SeqGenerator:
     """The autoregressive inference loop as one compiled function over a whole batch of windows.
 
     Encodes every window, then runs `num_steps` decoder steps in a `tf.while_loop`, carrying the
-    recurrent state(s) and the fed-back output, starting from 0 like the course. Uses `model`'s layers
-    (no copies), so it sees weight updates.
+    recurrent state(s) and the fed-back output, starting from 0 like the course. Uses `model`'s
+    layers (no copies), so it sees weight updates.
 
     Args:
         model: a model from `build_seq2seq`.
@@ -205,7 +211,9 @@ class Seq2SeqGenerator:
     def __init__(self, model, jit_compile=False):
         self.model = model
         self.encoder, self.decoder, self.attention, self.combine, self.dense = _parts(model)
-        self._loop = tf.function(self._run, jit_compile=jit_compile, reduce_retracing=True)
+        self._loop = tf.function(
+            self._run, jit_compile=jit_compile, reduce_retracing=True, autograph=False
+        )  # the loop is an explicit tf.while_loop: nothing for autograph to convert
 
     def _step(self, y, states, memory):
         """One decoder step: `y (B, F)`, `states [(B, U)]` -> `y (B, F)`, new states, weights."""
@@ -244,7 +252,7 @@ class Seq2SeqGenerator:
 
         Args:
             encoder_inputs: `(B, T_enc, F)` array or tensor.
-            num_steps: decoder steps; `T_enc` if None. A Python int (a new value compiles once more).
+            num_steps: decoder steps; `T_enc` if None. A Python int: a new value compiles anew.
 
         Returns:
             `(predictions, weights)` as numpy: `(B, num_steps, F)`, and the attention weights

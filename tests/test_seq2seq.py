@@ -1,4 +1,4 @@
-"""Seq2seq sin -> cos: the course's windows, the 251-parameter model, generate vs the predict loop, the lab."""
+"""Seq2seq sin -> cos: the windows, the 251-parameter model, generate vs predict, the lab."""
 
 import json
 import math
@@ -22,9 +22,9 @@ def test_windows_are_the_notebooks():
     # The notebook's own loop, written out.
     x = np.linspace(-3 * np.pi, 3 * np.pi, 100)
     seq_in, seq_out = np.sin(x), np.cos(x)
-    ex = np.array([seq_in[i:i + 24] for i in range(100 - 24)])
-    dy = np.array([seq_out[i:i + 24] for i in range(100 - 24)])
-    dx = np.array([np.concatenate([[0.0], seq_out[i:i + 23]]) for i in range(100 - 24)])
+    ex = np.array([seq_in[i : i + 24] for i in range(100 - 24)])
+    dy = np.array([seq_out[i : i + 24] for i in range(100 - 24)])
+    dx = np.array([np.concatenate([[0.0], seq_out[i : i + 23]]) for i in range(100 - 24)])
 
     windows = make_windows()
     assert windows.encoder_input.shape == windows.decoder_input.shape == (76, 24, 1)
@@ -94,7 +94,9 @@ def test_generate_matches_the_course_predict_loop(config):
     checked = [0, 75]  # the course loop is slow: two windows; generate runs all 76 as one batch
     generated, _ = Seq2SeqGenerator(model)(encoder_inputs, num_steps=6)
     encoder_model, decoder_model = build_inference_models(model)
-    course = predict_step_by_step(encoder_model, decoder_model, encoder_inputs[checked], num_steps=6)
+    course = predict_step_by_step(
+        encoder_model, decoder_model, encoder_inputs[checked], num_steps=6
+    )
     assert generated.shape == (76, 6, 1) and course.shape == (2, 6, 1)
     assert np.ptp(course) > 0.02  # outputs that move: a non-trivial comparison
     np.testing.assert_allclose(generated[checked], course, atol=1e-5)
@@ -139,8 +141,10 @@ def _check_variant(metrics):
 
 
 def _without_timing(metrics):
-    return {name: {k: v for k, v in variant.items() if k != "train_seconds"}
-            for name, variant in metrics["variants"].items()}
+    return {
+        name: {k: v for k, v in variant.items() if k != "train_seconds"}
+        for name, variant in metrics["variants"].items()
+    }
 
 
 def test_course_preset_quick_run_is_deterministic(tmp_path):
@@ -155,8 +159,13 @@ def test_course_preset_quick_run_is_deterministic(tmp_path):
     _check_variant(course)
     assert course["params"] == 251 and course["num_steps"] == 24
     assert course["validation"] == "last 20% of windows"
-    for name in ("loss.png", "predictions_course.png", "error_by_step.png", "history.csv",
-                 "models/course.keras"):
+    for name in (
+        "loss.png",
+        "predictions_course.png",
+        "error_by_step.png",
+        "history.csv",
+        "models/course.keras",
+    ):
         assert (tmp_path / "a" / name).stat().st_size > 0, name
     assert "course" in (tmp_path / "a" / "history.csv").read_text()
 

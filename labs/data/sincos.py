@@ -1,17 +1,17 @@
 """The course's sin -> cos windows (notebook `3_5_Seq2Seq(Encoder-Decoder)_sin-cos`).
 
-The notebook samples `x = np.linspace(-3π, 3π, 100)` and cuts `seq_in = sin(x)`, `seq_out = cos(x)` into
-windows of `NUM_STEPS = 24` consecutive points starting at `i in range(100 - 24)`: 76 windows (the last
-full window, starting at 76, is left out, as in the notebook):
+The notebook samples `x = np.linspace(-3π, 3π, 100)` and cuts `seq_in = sin(x)`, `seq_out = cos(x)`
+into windows of `NUM_STEPS = 24` consecutive points starting at `i in range(100 - 24)`: 76 windows
+(the last full window, starting at 76, is left out, as in the notebook):
 
     encoder input  ex[i] = sin[i : i + 24]
-    decoder input  dx[i] = [0, cos[i], ..., cos[i + 22]]   (teacher forcing: the target shifted right)
+    decoder input  dx[i] = [0, cos[i], ..., cos[i + 22]]   (teacher forcing: target shifted right)
     target         dy[i] = cos[i : i + 24]
 
-The grid step is 6π/99, so 33 steps are exactly one period: window `i + 33` repeats window `i`. Keras's
-`validation_split=0.2` holds out the last 16 windows (60..75), which repeat training windows 27..42, so
-the course's validation loss is not a held-out measure. `make_windows(phase=...)` shifts the grid by a
-fraction of a step to get windows the model never saw.
+The grid step is 6π/99, so 33 steps are exactly one period: window `i + 33` repeats window `i`.
+Keras's `validation_split=0.2` holds out the last 16 windows (60..75), which repeat training windows
+27..42, so the course's validation loss is not a held-out measure. `make_windows(phase=...)` shifts
+the grid by a fraction of a step to get windows the model never saw.
 
 Longer horizons keep the course's grid step and window count and extend the series instead:
 `make_windows(num_steps=96)` samples 171 points from -3π with step 6π/99 and still gives 76 windows.
@@ -25,7 +25,8 @@ NUM_POINTS = 100  # the notebook's linspace length
 NUM_STEPS = 24  # the notebook's window length
 X_START, X_STOP = -3 * np.pi, 3 * np.pi  # the notebook's linspace range
 STEP = (X_STOP - X_START) / (NUM_POINTS - 1)  # 6π/99: 33 steps per period
-NUM_WINDOWS = NUM_POINTS - NUM_STEPS  # 76: the notebook's range(100 - 24) skips the last full window
+# 76: the notebook's `range(100 - 24)` leaves out the last full window.
+NUM_WINDOWS = NUM_POINTS - NUM_STEPS
 PLOT_WINDOWS = (0, 24, 49, 74)  # the windows the notebook plots
 
 
