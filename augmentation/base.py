@@ -6,6 +6,8 @@ ops testable (inject params, check the exact output), reproducible (stateless RN
 gives the same batch) and composable (a pipeline can mask or reuse the params).
 """
 
+import random
+
 import tensorflow as tf
 
 DEFAULT_VALUE_RANGE = (0.0, 1.0)
@@ -49,6 +51,12 @@ def as_seed(seed):
     return tf.reshape(seed, [2])
 
 
+def make_generator(seed=None):
+    """A `tf.random.Generator` from `seed`; without one, from Python's `random` (so that
+    `keras.utils.set_random_seed` makes it reproducible, and op determinism does not object)."""
+    return tf.random.Generator.from_seed(random.getrandbits(62) if seed is None else seed)
+
+
 def split_seed(seed, num):
     """Splits one stateless seed into `num` independent ones: a `(num, 2)` tensor."""
     return tf.random.experimental.stateless_split(as_seed(seed), num)
@@ -76,11 +84,7 @@ class ImageAugmentation:
         self.value_range = check_value_range(value_range)
         self.seed = seed
         # Created here, eagerly: a variable cannot be created inside the tf.data graph later.
-        self._generator = (
-            tf.random.Generator.from_non_deterministic_state()
-            if seed is None
-            else tf.random.Generator.from_seed(seed)
-        )
+        self._generator = make_generator(seed)
 
     # --- to implement --------------------------------------------------------------------
     def sample(self, batch_shape, seed):

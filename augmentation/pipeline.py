@@ -11,6 +11,7 @@ from augmentation.base import (
     DEFAULT_VALUE_RANGE,
     as_seed,
     check_value_range,
+    make_generator,
     random_bool,
     split_seed,
     to_float_images,
@@ -61,11 +62,7 @@ class AugmentationPipeline:
                     f"{op!r} works in value_range {op_range}, the pipeline in {self.value_range}"
                 )
             self.steps.append((op, float(probability)))
-        self._generator = (
-            tf.random.Generator.from_non_deterministic_state()
-            if seed is None
-            else tf.random.Generator.from_seed(seed)
-        )
+        self._generator = make_generator(seed)
 
     def __call__(self, images, labels=None, *, training=True, seed=None):
         """Augments one batch: returns images, or `(images, labels)` when labels are given."""

@@ -1,0 +1,357 @@
+"""Data augmentation, seen: every image op in a gallery, the course's pipeline, MixUp, and EDA for text.
+
+What you will learn: what each augmentation does to a real photo and how strong its parameters
+are; that an augmentation is two steps, drawing random parameters (`sample`) and applying them
+(`apply`), which is what makes it reproducible and testable; how ops compose into one tf.data
+pipeline for `model.fit`; how MixUp blends both images and one-hot labels with one λ; and how
+EDA (synonym replacement, random insertion, random swap, random deletion) augments sentences.
+
+Reproduces the course's notebook 3_6 (data augmentation with tf): flips (left-right, up-down),
+random crop 100x100, contrast U(0.4, 0.6), brightness ±0.8, hue ±0.1, rot90; random erasing
+(p 0.5, area 0.02-0.4, aspect 0.2-0.8, one fill value ~ U(0, 1)); MixUp (λ ~ Beta(0.4, 0.4),
+batch 16); the combined pipeline (both flips, contrast, brightness, rot90 k in {0, 1, 2}, hue)
+on 36 samples; and what the course's seed names: Gaussian blur, RandAugment (n ops, magnitude
+m), EDA. The ops are the batched, seeded ones of the `augmentation` package. Deliberate
+difference: outputs are clipped to [0, 1] (tf.image's brightness does not clip; the course's
+plots clip when drawing).
+
+The photo is Grace Hopper's portrait that ships with matplotlib (no download); `--image PATH`
+uses yours (any format Pillow reads). It is centre-cropped to a square and resized. Nothing is
+trained: --epochs and --batch-size are refused.
+
+Commands:
+    python -m labs.augmentation                          # course settings
+    python -m labs.augmentation --preset strong          # the strong pipeline in the grid
+    python -m labs.augmentation --image my_cat.jpg --seed 3
+    python -m labs.augmentation --randaugment keras_cv   # the course's RandAugment in the gallery
+    python -m labs.augmentation --quick                  # small images, few samples
+
+Outputs (in --output-dir, default runs/augmentation):
+    gallery_<op>.png   the photo and augmented copies, each titled with its sampled parameters
+    pipeline.png       the preset's combined pipeline (course: 36 samples, 6x6)
+    random_erasing.png 16 random-erasing samples (course parameters)
+    mixup.png          MixUp of two photos with the mixed one-hot labels on each tile
+    cutmix.png         the same for CutMix (labels mixed by pasted area)
+    eda.txt            EDA sentences, also printed
+    metrics.json:
+        {"lab", "preset", "seed", "config": {...}, "image": {"source", "size"},
+         "ops": {op_name: {"op": class name, <its parameters>}},
+         "pipeline": {"value_range", "seed", "steps": [{"op", "probability", ...}]},
+         "mixup": {"alpha", "classes", "label_weights": [[w_class0, w_class1] per tile]},
+         "eda": {"synonym_source", "settings": {...}, "examples": {sentence: [augmented, ...]}},
+         "files": [...]}
+"""
+
+import dataclasses
+import pathlib
+
+import numpy as np
+
+from labs import common
+
+SECOND_PHOTO = "Minduka_Present_Blue_Pack.png"  # the other photo matplotlib ships, for MixUp
+DEFAULT_PHOTO = "grace_hopper.jpg"
+
+EDA_SENTENCES = (
+    "The quick brown fox jumps over the lazy dog near the river bank.",
+    "This movie was a wonderful surprise and the actors were great.",
+    "Data augmentation makes a small training set look larger to the model.",
+)
+# Used when WordNet is not installed (and in the tests): a few words of the sentences above.
+DEMO_SYNONYMS = {
+    "quick": ["fast", "speedy", "rapid"],
+    "brown": ["chocolate", "tan"],
+    "jumps": ["leaps", "springs", "bounds"],
+    "lazy": ["idle", "sluggish"],
+    "dog": ["hound", "canine"],
+    "river": ["stream"],
+    "bank": ["shore", "side"],
+    "movie": ["film", "picture"],
+    "wonderful": ["marvelous", "fantastic", "terrific"],
+    "surprise": ["astonishment", "shock"],
+    "actors": ["performers", "players"],
+    "great": ["excellent", "superb"],
+    "small": ["little", "modest"],
+    "training": ["learning"],
+    "set": ["collection", "batch"],
+    "larger": ["bigger"],
+    "model": ["network"],
+    "makes": ["renders", "gets"],
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentationConfig:
+    image_size: int = 224  # the photo is centre-cropped square and resized to this (pixels)
+    gallery_samples: int = 8  # augmented copies per op gallery (plus the original)
+    pipeline: str = "course"  # augmentation.make_pipeline preset drawn in pipeline.png
+    pipeline_samples: int = 36  # tiles in pipeline.png (course: 36)
+    erasing_samples: int = 16  # tiles in random_erasing.png (course: 16)
+    crop_size: int = 100  # random crop height and width (course: 100x100)
+    mixup_batch: int = 16  # MixUp batch, half one photo, half the other (course: 16)
+    mixup_alpha: float = 0.4  # λ ~ Beta(alpha, alpha) (course: 0.4)
+    cutmix_alpha: float = 1.0  # CutMix λ ~ Beta(alpha, alpha) (the paper's 1.0)
+    randaugment_ops: int = 2  # RandAugment n: ops per image
+    randaugment_magnitude: float = 0.5  # RandAugment m in [0, 1] (keras_cv's scale)
+    blur_kernel: int = 9  # Gaussian blur taps per direction
+    blur_sigma: tuple = (0.5, 3.0)  # Gaussian blur sigma range (pixels)
+    eda_alpha: float = 0.1  # EDA alpha_sr = alpha_ri = alpha_rs = p_rd (the paper's default)
+    eda_num_aug: int = 4  # EDA sentences per original
+
+
+PRESETS = {
+    "course": AugmentationConfig(),
+    # Same gallery; the grid shows the strong training pipeline (flip, RandAugment, erasing, MixUp).
+    "strong": AugmentationConfig(pipeline="strong", pipeline_samples=36),
+}
+QUICK = {"image_size": 128, "gallery_samples": 3, "pipeline_samples": 4, "erasing_samples": 4,
+         "mixup_batch": 4, "eda_num_aug": 2}
+
+
+def load_photo(path, size):
+    """Reads an image file as `(size, size, 3)` float32 in [0, 1] (centre square crop, resized).
+
+    Raises:
+        common.LabError: the file is missing or not an image Pillow can read.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+    except (OSError, UnidentifiedImageError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error).split(":")[0] or type(error).__name__
+        raise common.LabError(f"cannot read image {path}: {reason}") from None
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    image = image.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def sample_photo_path(name):
+    """Path of a sample image bundled with matplotlib."""
+    import matplotlib.cbook
+
+    with matplotlib.cbook.get_sample_data(name) as file:
+        return pathlib.Path(file.name)
+
+
+def gallery_ops(config, randaugment):
+    """The ops shown one gallery each, with the course's parameters where it has them."""
+    import augmentation as aug
+
+    size = config.crop_size
+    return {
+        "flip_left_right": aug.RandomFlip("horizontal"),
+        "flip_up_down": aug.RandomFlip("vertical"),
+        "random_crop": aug.RandomCrop(size, size),
+        "random_crop_resize": aug.RandomCrop(size, size, resize=True),
+        "contrast": aug.RandomContrast(0.4, 0.6),
+        "brightness": aug.RandomBrightness(0.8),
+        "hue": aug.RandomHue(0.1),
+        "rot90": aug.RandomRot90((0, 1, 2, 3)),
+        "gaussian_blur": aug.GaussianBlur(config.blur_kernel, config.blur_sigma),
+        "random_erasing": aug.RandomErasing(0.5, (0.02, 0.4), (0.2, 0.8)),
+        "randaugment": aug.make_randaugment(
+            randaugment, config.randaugment_ops, config.randaugment_magnitude
+        ),
+    }
+
+
+def describe(params, index, op=None):
+    """Short text of image `index`'s sampled parameters, e.g. 'factor=0.47'."""
+    params = dict(params)
+    parts = []
+    if "op_index" in params and hasattr(op, "ops"):  # RandAugment: name the chosen ops
+        chosen = [op.ops[i] for i in np.asarray(params.pop("op_index"))[index]]
+        signs = np.asarray(params.pop("sign"))[index]
+        magnitudes = np.asarray(params.pop("magnitude"))[index]
+        parts += [f"{name} {'-+'[int(s > 0)]}{m:.2f}"
+                  for name, s, m in zip(chosen, signs, magnitudes)]
+    for key, value in params.items():
+        value = np.asarray(value)[index]
+        if value.size > 4:  # e.g. a per-pixel fill
+            continue
+        if value.dtype == bool:
+            parts.append(key.replace("flip_", "") if value.all() else "")
+        elif np.issubdtype(value.dtype, np.floating):
+            parts.append(f"{key}={np.array2string(value, precision=2, separator=',')}")
+        else:
+            parts.append(f"{key}={np.array2string(value, separator=',')}")
+    return "\n".join(p for p in parts if p) or "unchanged"
+
+
+def show_grid(images, titles, title, columns):
+    """A grid of images (values clipped to [0, 1]) with a title per tile; returns the figure."""
+    from labs.plotting import plt
+
+    rows = int(np.ceil(len(images) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.7 * rows + 0.4),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, tile_title in zip(axes.flat, images, titles):
+        ax.imshow(np.clip(image, 0.0, 1.0))
+        ax.set_title(tile_title, fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def run_galleries(out, photo, config, args, plots):
+    """One gallery per op; returns `{op_name: config}`."""
+    import tensorflow as tf
+
+    from augmentation.base import split_seed
+    from labs.plotting import save_figure
+
+    ops = gallery_ops(config, args.randaugment)
+    seeds = split_seed(args.seed, len(ops))
+    batch = tf.repeat(photo[None], config.gallery_samples, axis=0)
+    described = {}
+    for index, (name, op) in enumerate(ops.items()):
+        described[name] = {"op": type(op).__name__, **op.get_config()}
+        if not plots:
+            # Still run the op, so --no-plots checks every op works on this image.
+            op(batch, seed=seeds[index])
+            continue
+        if hasattr(op, "sample"):  # ours: sample, then apply, so each tile can show its params
+            params = op.sample(tf.shape(batch), seeds[index])
+            augmented = op.apply(batch, params).numpy()
+            titles = [describe({k: v.numpy() for k, v in params.items()}, i, op)
+                      for i in range(len(augmented))]
+        else:  # keras_cv / keras layers: no parameters to show
+            augmented = op(batch).numpy()
+            titles = [f"sample {i + 1}" for i in range(len(augmented))]
+        fig = show_grid([photo, *augmented], ["original", *titles],
+                        f"{name}: {type(op).__name__}", columns=min(5, len(augmented) + 1))
+        save_figure(fig, out / f"gallery_{name}.png")
+    return described
+
+
+def run_mixes(out, photos, names, config, seed, plots):
+    """MixUp and CutMix grids of two photos; returns the MixUp label weights per tile."""
+    import tensorflow as tf
+
+    import augmentation as aug
+    from labs.plotting import save_figure
+
+    half = config.mixup_batch // 2
+    images = tf.concat([tf.repeat(photos[0][None], config.mixup_batch - half, 0),
+                        tf.repeat(photos[1][None], half, 0)], axis=0)
+    labels = tf.one_hot([0] * (config.mixup_batch - half) + [1] * half, 2)
+    results = {}
+    for key, op in (("mixup", aug.MixUp(config.mixup_alpha)),
+                    ("cutmix", aug.CutMix(config.cutmix_alpha))):
+        mixed, mixed_labels = op(images, labels, seed=seed)
+        weights = np.round(mixed_labels.numpy(), 3)
+        results[key] = weights.tolist()
+        if plots:
+            titles = [f"{names[0]} {w[0]:.2f}\n{names[1]} {w[1]:.2f}" for w in weights]
+            fig = show_grid(mixed.numpy(), titles,
+                            f"{type(op).__name__}(alpha={op.alpha}): labels mixed by the same λ",
+                            columns=4)
+            save_figure(fig, out / f"{key}.png")
+    return results
+
+
+def run_eda(out, config, synonyms_choice, seed):
+    """EDA on the example sentences; prints them and writes eda.txt."""
+    import augmentation as aug
+
+    source = "demo table"
+    if synonyms_choice in ("auto", "wordnet"):
+        try:
+            synonyms = aug.wordnet_synonyms()
+            source = "wordnet"
+        except aug.SynonymSourceUnavailable as error:
+            if synonyms_choice == "wordnet":
+                raise common.LabError(str(error)) from None
+            print(f"EDA: {error}\nEDA: using the lab's small demo synonym table instead.")
+            synonyms = aug.synonym_table(DEMO_SYNONYMS)
+    else:
+        synonyms = aug.synonym_table(DEMO_SYNONYMS)
+    a = config.eda_alpha
+    augmenter = aug.EDA(synonyms, a, a, a, a, num_aug=config.eda_num_aug)
+    lines = [f"EDA (Wei & Zou, 2019), synonyms: {source}, settings: {augmenter.get_config()}", ""]
+    examples = {}
+    for index, sentence in enumerate(EDA_SENTENCES):
+        augmented = augmenter(sentence, seed=seed + index)
+        examples[sentence] = augmented[:-1]
+        lines += [f"original:  {sentence}", *(f"augmented: {s}" for s in augmented[:-1]), ""]
+    text = "\n".join(lines)
+    print(text)
+    (out / "eda.txt").write_text(text, encoding="utf-8")
+    return {"synonym_source": source, "settings": augmenter.get_config(), "examples": examples}
+
+
+def main(argv=None):
+    parser = common.make_parser("augmentation", __doc__, PRESETS)
+    parser.add_argument("--image", type=pathlib.Path,
+                        help=f"your own photo (default: matplotlib's {DEFAULT_PHOTO})")
+    parser.add_argument("--randaugment", choices=["ours", "keras_cv", "keras"], default="ours",
+                        help="whose RandAugment the gallery shows (default: %(default)s)")
+    parser.add_argument("--synonyms", choices=["auto", "wordnet", "demo"], default="auto",
+                        help="EDA synonyms: WordNet (nltk) if installed, else a demo table "
+                             "(default: %(default)s)")
+    args = parser.parse_args(argv)
+    for flag in ("epochs", "batch_size"):
+        if getattr(args, flag) is not None:
+            parser.error(f"--{flag.replace('_', '-')} does not apply: this lab trains nothing")
+    config = PRESETS[args.preset]
+    if args.quick:
+        config = dataclasses.replace(config, **QUICK)
+    common.seed_everything(args.seed)
+    out = common.prepare_output_dir(args.output_dir)
+
+    import augmentation as aug
+    from labs.plotting import save_figure
+
+    photo_path = args.image or sample_photo_path(DEFAULT_PHOTO)
+    photo = load_photo(photo_path, config.image_size)
+    second_name = SECOND_PHOTO if args.image else SECOND_PHOTO
+    second = load_photo(sample_photo_path(second_name), config.image_size)
+    plots = not args.no_plots
+
+    ops = run_galleries(out, photo, config, args, plots)
+
+    pipeline = aug.make_pipeline(config.pipeline, seed=args.seed)
+    grid = pipeline(np.repeat(photo[None], config.pipeline_samples, axis=0), seed=args.seed)
+    erasing = aug.RandomErasing(0.5, (0.02, 0.4), (0.2, 0.8))
+    erased = erasing(np.repeat(photo[None], config.erasing_samples, axis=0), seed=args.seed + 1)
+    if plots:
+        columns = int(np.ceil(np.sqrt(config.pipeline_samples)))
+        fig = show_grid(grid.numpy(), [""] * len(grid), f"'{config.pipeline}' pipeline: "
+                        f"{len(grid)} samples", columns)
+        save_figure(fig, out / "pipeline.png")
+        columns = int(np.ceil(np.sqrt(config.erasing_samples)))
+        fig = show_grid(erased.numpy(), [""] * len(erased),
+                        "random erasing (p=0.5, area 0.02-0.4, aspect 0.2-0.8)", columns)
+        save_figure(fig, out / "random_erasing.png")
+
+    names = ["photo" if args.image else "hopper", "present"]
+    mixes = run_mixes(out, (photo, second), names, config, args.seed, plots)
+    eda_results = run_eda(out, config, args.synonyms, args.seed)
+
+    metrics = {
+        "lab": "augmentation",
+        "preset": args.preset,
+        "seed": args.seed,
+        "config": dataclasses.asdict(config),
+        "image": {"source": str(photo_path), "size": [config.image_size] * 2},
+        "ops": ops,
+        "pipeline": pipeline.get_config(),
+        "mixup": {"alpha": config.mixup_alpha, "classes": names,
+                  "label_weights": mixes["mixup"]},
+        "cutmix": {"alpha": config.cutmix_alpha, "label_weights": mixes["cutmix"]},
+        "eda": eda_results,
+    }
+    metrics["files"] = sorted(p.name for p in out.glob("*.png")) + ["eda.txt", "metrics.json"]
+    common.write_metrics(out, metrics)
+    common.report_outputs(out)
+    return metrics
+
+
+if __name__ == "__main__":
+    common.run(main)
