@@ -103,7 +103,15 @@ def load_spoken_digit(split="course", *, speaker="theo", manual_dir=None, data_d
     train = everything.filter(
         keep(lambda who, take: ~in_test(who, take) & ~in_validation(who, take))
     )
-    return DigitSplits(train.cache(), validation.cache(), test.cache(), name)
+    return DigitSplits(*(_cached_with_size(ds) for ds in (train, validation, test)), name)
+
+
+def _cached_with_size(dataset):
+    """Caches a filtered dataset and records its size, which `filter` hides from Keras and tf.data
+    (progress bars and learning-rate schedules need it)."""
+    dataset = dataset.cache()
+    size = int(dataset.reduce(0, lambda count, _: count + 1))  # also fills the cache
+    return dataset.apply(tf.data.experimental.assert_cardinality(size))
 
 
 def recording_fields(filename):
@@ -159,3 +167,37 @@ def _online():
     except OSError:
         return False
     return True
+
+
+def course_batches(dataset, batch_size=8, num_samples=1000):
+    """The notebook's preprocessing: first `num_samples` raw values as `(num_samples, 1)` float32,
+    label as `[label]`, no normalisation, no shuffling, batched."""
+
+    def preprocess(example):
+        audio = tf.cast(pad_or_truncate(example["audio"], num_samples), tf.float32)
+        return tf.reshape(audio, (num_samples, 1)), tf.reshape(example["label"], (1,))
+
+    return dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(
+        tf.data.AUTOTUNE
+    )
+
+
+def waveform_batches(dataset, batch_size=32, num_samples=SAMPLE_RATE, shuffle_seed=None):
+    """Clips as float32 waveforms `(batch, num_samples)` with integer labels `(batch,)`.
+
+    Args:
+        dataset: a split of `load_spoken_digit`.
+        batch_size: clips per batch.
+        num_samples: every clip is cut or zero-padded to this length (8,000 = one second).
+        shuffle_seed: shuffle the whole split with this seed, anew each epoch; None keeps the order.
+    """
+
+    def preprocess(example):
+        audio = tf.cast(pad_or_truncate(example["audio"], num_samples), tf.float32)
+        return audio, example["label"]
+
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(4096, seed=shuffle_seed, reshuffle_each_iteration=True)
+    return dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(
+        tf.data.AUTOTUNE
+    )

@@ -1,0 +1,504 @@
+"""Spoken digits with RNNs: the course's bidirectional-RNN lab, a 99 % modern preset, gradient clipping.
+
+What you will learn:
+- how Conv1D, SimpleRNN, GRU and a bidirectional LSTM compare on the same audio, on the course's raw
+  samples and on log-mel features computed inside the model;
+- why features, normalisation and augmentation matter more than the recurrent cell;
+- what gradient clipping (`clipvalue`, `clipnorm`, `global_clipnorm`) does to the real gradient norm;
+- how a model does on voices it has never heard (leave-one-speaker-out).
+
+It reproduces the course notebook `3_4_spoken_digit` (`--preset course`: five models on the first
+1,000 raw samples of each clip, batch 8, one epoch) and goes beyond it (`--preset modern`, the default).
+
+Commands:
+    python -m labs.bidirectional                       # modern preset: 4 models, official split
+    python -m labs.bidirectional --preset course       # the notebook, then the clipping study
+    python -m labs.bidirectional --split speaker       # leave-one-speaker-out, 5 folds
+    python -m labs.bidirectional --preset course --clipnorm 1.0   # clip every model's gradients
+    python -m labs.bidirectional predict --model runs/bidirectional/models/best.keras digit.wav
+
+Offline, add `--manual-dir DIR` (or set LABS_MANUAL_DIR) with DIR holding the FSDD archive.
+
+Outputs in `--output-dir` (default runs/bidirectional): `metrics.json`, `history.csv`,
+`models/<name>.keras` and `models/best.keras`, and the plots `training_accuracy.png`, `training_loss.png`, `comparison.png`,
+`confusion_matrix.png`, `digits.png` (a waveform and its log-mel spectrogram per digit) and, for the
+course preset, `gradient_norms.png` and `clipping_loss.png`.
+
+metrics.json:
+    {"preset": str, "split": str, "seed": int,
+     "models": {name: {"params": int, "epochs": int, "epoch_seconds": float,
+                       "val_accuracy": float, "test_accuracy": float,
+                       "clipping": {"clipvalue" | "clipnorm" | "global_clipnorm": float} | null,
+                       "folds": {speaker: test_accuracy}   # speaker split only
+                      }},
+     "best": {"name": str, "test_accuracy": float, "path": str},   # chosen on validation accuracy
+     "clipping_study": {                                           # course preset only
+         "steps": int, "runs": {label: {"clipping": {...} | null, "final_loss": float,
+                                        "val_accuracy": float, "gradient_norm": {"median": float,
+                                        "max": float, "steps_above_1": int, "nonfinite_steps": int}}}}}
+"""
+
+import dataclasses
+import pathlib
+import sys
+import time
+
+import keras
+import numpy as np
+
+from labs import common
+from labs.data import NUM_CLASSES, SAMPLE_RATE, SPEAKERS, SPLITS, load_spoken_digit
+from labs.data.spoken_digit import course_batches, waveform_batches
+from labs.data.wav import WavError, read_wav, trim_silence
+from models.audio_layers import LogMelSpectrogram
+from models.gradient_norm import GradientNormModel, StepLogger
+from models.spoken_digit import (
+    COURSE_ARCHITECTURES,
+    MODERN_ARCHITECTURES,
+    FrontEndConfig,
+    build_course_model,
+    build_modern_model,
+)
+
+LAB = "bidirectional"
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """One preset of the lab."""
+
+    split: str  # default data split: "course", "official" or "speaker"
+    models: tuple  # architectures to train, in order
+    course_models: bool  # True: the notebook's raw-sample models; False: our log-mel models
+    epochs: int  # most epochs per model (early stopping may end sooner)
+    batch_size: int  # clips per step
+    learning_rate: float  # peak learning rate
+    weight_decay: float  # AdamW decoupled weight decay; 0 means the course's plain Adam
+    patience: int  # early stopping: epochs without a better val_loss; 0 disables it
+    clipping_study: bool  # also run the clipping study (course data, LSTM, three clipping modes)
+    front_end: FrontEndConfig = FrontEndConfig()  # log-mel front end and augmentation (modern only)
+
+
+PRESETS = {
+    # Ours: log-mel features inside the model, augmentation, early stopping, the official split.
+    "modern": Config(
+        split="official",
+        models=MODERN_ARCHITECTURES,
+        course_models=False,
+        epochs=30,
+        batch_size=32,
+        learning_rate=3e-3,
+        weight_decay=1e-3,
+        patience=10,
+        clipping_study=False,
+    ),
+    # The notebook: raw samples, no normalisation, Adam(1e-3), batch 8, `fit` without epochs (= 1).
+    "course": Config(
+        split="course",
+        models=COURSE_ARCHITECTURES,
+        course_models=True,
+        epochs=1,
+        batch_size=8,
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        patience=0,
+        clipping_study=True,
+    ),
+}
+COURSE_CLIPPING = {"lstm_clip": {"clipvalue": 0.5}}  # the notebook's only clipped model
+CLIPPING_STUDY = {"no clipping": None, "clipvalue 0.5": {"clipvalue": 0.5},
+                  "clipnorm 1.0": {"clipnorm": 1.0}}
+QUICK_SIZES = {"train": 48, "validation": 16, "test": 16}  # clips per split with --quick
+QUICK_STUDY_STEPS = 4
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["predict"]:
+        return predict(argv[1:])
+    args = _parse_args(argv)
+    config = common.configure(PRESETS[args.preset], args)
+    split = args.split or config.split
+    models = _model_names(args.models, config)
+    if args.quick:
+        config = dataclasses.replace(config, epochs=min(config.epochs, 2),
+                                     patience=min(config.patience, 1))
+    common.seed_everything(args.seed)
+    out = common.prepare_output_dir(args.output_dir)
+    clipping = _clipping_from_flags(args)
+
+    folds = [None] if split != "speaker" else (SPEAKERS if args.speaker == "all" else [args.speaker])
+    runs = {}  # (model name, held-out speaker or None) -> TrainedModel
+    for fold in folds:
+        splits = _load(split, fold, args)
+        for name in models:
+            label = name if fold is None else f"{name}_{fold}"
+            print(f"\n== {label} ==")
+            common.seed_everything(args.seed)  # every model starts from the same random state
+            run = _train_and_evaluate(name, config, splits, clipping, args)
+            run.model.save(out / "models" / f"{label}.keras")
+            runs[(name, fold)] = run
+
+    metrics = {"preset": args.preset, "split": split, "seed": args.seed,
+               "models": _summarise(runs, models, folds)}
+    # Chosen on validation accuracy: the test split only reports.
+    best_name = max(models, key=lambda name: metrics["models"][name]["val_accuracy"])
+    best = runs[(best_name, folds[-1])]
+    best_path = out / "models" / "best.keras"
+    best.model.save(best_path)
+    metrics["best"] = {"name": best_name, "path": str(best_path),
+                       "test_accuracy": metrics["models"][best_name]["test_accuracy"]}
+    study_steps = None
+    if config.clipping_study:
+        metrics["clipping_study"], study_steps = _clipping_study(config, args)
+        common.write_json(out / "clipping_study_steps.json", study_steps)
+
+    histories = {
+        name if fold is None else f"{name}_{fold}": run.history for (name, fold), run in runs.items()
+    }
+    common.write_history_csv(out / "history.csv", histories)
+    if not args.no_plots:
+        _plot_everything(out, metrics, histories, best, splits.train, study_steps)
+    common.write_metrics(out, metrics)
+    _print_table(metrics)
+    common.report_outputs(out)
+    return metrics
+
+
+def _parse_args(argv):
+    parser = common.make_parser(LAB, __doc__, PRESETS, uses_tfds=True)
+    parser.add_argument("--split", choices=SPLITS,
+                        help="data split (default: the preset's: modern=official, course=course)")
+    parser.add_argument("--speaker", choices=[*SPEAKERS, "all"], default="all",
+                        help="held-out speaker of --split speaker; all = five folds (default)")
+    parser.add_argument("--models", help="comma-separated subset of the preset's models, e.g. gru,bilstm")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--clipvalue", type=common.positive_float,
+                       help="clip each gradient element to [-X, X], for every model")
+    group.add_argument("--clipnorm", type=common.positive_float,
+                       help="clip each variable's gradient to norm X, for every model")
+    group.add_argument("--global-clipnorm", type=common.positive_float,
+                       help="clip all gradients together to global norm X, for every model")
+    parser.epilog = "Classify your own recordings: python -m labs.bidirectional predict --help"
+    args = parser.parse_args(argv)
+    if args.speaker != "all" and (args.split or PRESETS[args.preset].split) != "speaker":
+        parser.error("argument --speaker: only used with --split speaker")
+    return args
+
+
+def _model_names(text, config):
+    if not text:
+        return config.models
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in config.models]
+    if unknown or not names:
+        raise common.LabError(
+            f"--models {text!r}: choose from {', '.join(config.models)} for this preset"
+        )
+    return names
+
+
+def _clipping_from_flags(args):
+    for key in ("clipvalue", "clipnorm", "global_clipnorm"):
+        if getattr(args, key) is not None:
+            return {key: getattr(args, key)}
+    return None
+
+
+def _load(split, speaker, args):
+    splits = load_spoken_digit(split, speaker=speaker or "theo", manual_dir=args.manual_dir,
+                               data_dir=args.data_dir)
+    if args.quick:
+        splits = dataclasses.replace(
+            splits, **{part: getattr(splits, part).take(size) for part, size in QUICK_SIZES.items()}
+        )
+    return splits
+
+
+def _batches(splits, config, seed):
+    """(train, validation, test) batched datasets in the input format of the preset's models."""
+    if config.course_models:
+        # The course feeds the splits in file order, unshuffled.
+        return tuple(course_batches(ds, config.batch_size)
+                     for ds in (splits.train, splits.validation, splits.test))
+    return (waveform_batches(splits.train, config.batch_size, shuffle_seed=seed),
+            waveform_batches(splits.validation, 64), waveform_batches(splits.test, 64))
+
+
+def _optimizer(config, clipping, steps):
+    if config.weight_decay:
+        schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
+        return keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay, **(clipping or {}))
+    return keras.optimizers.Adam(config.learning_rate, **(clipping or {}))
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """A trained model with what the lab reports and plots about it."""
+
+    model: keras.Model
+    metrics: dict  # params, epochs, epoch_seconds, val_accuracy, test_accuracy, clipping
+    history: dict  # keras History.history
+    test_labels: np.ndarray  # (clips,)
+    test_predictions: np.ndarray  # (clips,) predicted digits
+
+
+def _train_and_evaluate(name, config, splits, clipping, args):
+    """Builds, trains and evaluates one model; returns a `TrainedModel`."""
+    train, validation, test = _batches(splits, config, args.seed)
+    if config.course_models:
+        model = build_course_model(name)
+        clipping = clipping or COURSE_CLIPPING.get(name)
+    else:
+        model = build_modern_model(name, config.front_end)
+    steps = config.epochs * int(train.cardinality())
+    model.compile(optimizer=_optimizer(config, clipping, steps),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    callbacks = []
+    if config.patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            "val_loss", patience=config.patience, restore_best_weights=True))
+    started = time.perf_counter()
+    history = model.fit(train, validation_data=validation, epochs=config.epochs,
+                        callbacks=callbacks, verbose=common.fit_verbosity()).history
+    seconds = time.perf_counter() - started
+    epochs = len(history["loss"])
+    _, val_accuracy = model.evaluate(validation, verbose=0)
+    # The test split is used once: these predictions give the accuracy and the confusion matrix.
+    test_labels = np.concatenate([np.reshape(y, -1) for _, y in test.as_numpy_iterator()])
+    test_predictions = model.predict(test.map(lambda x, y: x), verbose=0).argmax(axis=-1)
+    metrics = {
+        "params": model.count_params(),
+        "epochs": epochs,
+        "epoch_seconds": round(seconds / epochs, 2),
+        "val_accuracy": float(val_accuracy),
+        "test_accuracy": float(np.mean(test_predictions == test_labels)),
+        "clipping": clipping,
+    }
+    return TrainedModel(model, metrics, history, test_labels, test_predictions)
+
+
+def _summarise(runs, models, folds):
+    """Per model: its result, or with several folds the mean over them plus each fold's accuracy."""
+    summary = {}
+    for name in models:
+        results = [runs[(name, fold)].metrics for fold in folds]
+        first = results[0]
+        entry = {key: first[key] for key in ("params", "epochs", "epoch_seconds", "val_accuracy",
+                                             "test_accuracy", "clipping")}
+        if folds != [None]:
+            for key in ("epochs", "epoch_seconds", "val_accuracy", "test_accuracy"):
+                entry[key] = round(float(np.mean([r[key] for r in results])), 4)
+            entry["folds"] = {fold: r["test_accuracy"] for fold, r in zip(folds, results)}
+        summary[name] = entry
+    return summary
+
+
+def _clipping_study(config, args):
+    """Trains the course LSTM three ways from the same initial weights, logging every step's
+    global gradient norm (before clipping).
+
+    Returns:
+        `(summary, per_step)`: the summary for metrics.json and `{label: {"step_loss": [...],
+        "gradient_norm": [...]}}`.
+    """
+    print("\n== clipping study: course LSTM(64), raw samples ==")
+    splits = _load("course", None, args)
+    course = dataclasses.replace(PRESETS["course"], batch_size=config.batch_size)
+    train, validation, _ = _batches(splits, course, args.seed)
+    if args.quick:
+        train = train.take(QUICK_STUDY_STEPS)
+    common.seed_everything(args.seed)
+    initial_weights = build_course_model("lstm_clip").get_weights()
+    runs, per_step = {}, {}
+    for label, clipping in CLIPPING_STUDY.items():
+        print(f"-- {label}")
+        course_lstm = build_course_model("lstm_clip")
+        model = GradientNormModel(course_lstm.inputs, course_lstm.outputs)
+        model.set_weights(initial_weights)
+        model.compile(optimizer=keras.optimizers.Adam(course.learning_rate, **(clipping or {})),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        logger = StepLogger()
+        model.fit(train, epochs=course.epochs, callbacks=[logger], verbose=common.fit_verbosity())
+        _, val_accuracy = model.evaluate(validation, verbose=0)
+        per_step[label] = logger.values
+        norms = np.array(logger.values["gradient_norm"])
+        finite = norms[np.isfinite(norms)]
+        runs[label] = {
+            "clipping": clipping,
+            "final_loss": logger.values["step_loss"][-1],
+            "val_accuracy": float(val_accuracy),
+            "gradient_norm": {
+                "median": float(np.median(finite)) if finite.size else float("nan"),
+                "max": float(finite.max()) if finite.size else float("nan"),
+                "steps_above_1": int((finite > 1.0).sum()),
+                "nonfinite_steps": int(norms.size - finite.size),
+            },
+        }
+    steps = len(next(iter(per_step.values()))["gradient_norm"])
+    return {"steps": steps, "runs": runs}, per_step
+
+
+# ---------------------------------------------------------------------------------------------
+# Plots
+
+
+def _plot_everything(out, metrics, histories, best, train, study_steps):
+    from labs import plotting
+
+    for metric, title in (("accuracy", "Accuracy per epoch"), ("loss", "Loss per epoch")):
+        fig = plotting.plot_histories(histories, metric, title=f"{title} ({metrics['preset']} preset)")
+        plotting.save_figure(fig, out / f"training_{metric}.png")
+    plotting.save_figure(_comparison_figure(metrics), out / "comparison.png")
+    plotting.save_figure(_confusion_figure(best, metrics["best"]["name"]), out / "confusion_matrix.png")
+    plotting.save_figure(_digits_figure(train), out / "digits.png")
+    if study_steps:
+        plotting.save_figure(_study_figure(study_steps, "gradient_norm"), out / "gradient_norms.png")
+        plotting.save_figure(_study_figure(study_steps, "step_loss"), out / "clipping_loss.png")
+
+
+def _comparison_figure(metrics):
+    from labs.plotting import plt
+
+    names = list(metrics["models"])
+    panels = (("test_accuracy", "test accuracy"), ("params", "parameters"),
+              ("epoch_seconds", "seconds per epoch"))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    for ax, (key, label) in zip(axes, panels):
+        values = [metrics["models"][name][key] for name in names]
+        bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
+        ax.bar_label(bars, fmt="%.3f" if key == "test_accuracy" else "%.0f", fontsize="small")
+        ax.set(title=label, xlabel="model", ylabel=label)
+        ax.tick_params(axis="x", rotation=30)
+    axes[0].set_ylim(0, 1.05)
+    fig.suptitle(f"{metrics['preset']} preset, {metrics['split']} split")
+    return fig
+
+
+def _confusion_figure(run, name):
+    from labs.plotting import plt
+
+    labels, predicted = run.test_labels, run.test_predictions
+    matrix = np.bincount(labels * NUM_CLASSES + predicted, minlength=NUM_CLASSES**2).reshape(
+        NUM_CLASSES, NUM_CLASSES)
+    fig, ax = plt.subplots(figsize=(6, 5.5))
+    image = ax.imshow(matrix, cmap="Blues")
+    for (row, col), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(col, row, count, ha="center", va="center",
+                    color="white" if count > matrix.max() / 2 else "black", fontsize="small")
+    ax.set(title=f"Confusion matrix of {name} on the test split "
+                 f"({(predicted == labels).mean():.1%} correct)",
+           xlabel="predicted digit", ylabel="spoken digit",
+           xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES))
+    fig.colorbar(image, ax=ax, label="clips")
+    return fig
+
+
+def _digits_figure(train):
+    from labs.plotting import plt
+
+    examples = {}
+    for example in train:
+        examples.setdefault(int(example["label"]), example["audio"].numpy())
+        if len(examples) == NUM_CLASSES:
+            break
+    fig, axes = plt.subplots(2, len(examples), figsize=(2.2 * len(examples), 4.5))
+    axes = np.asarray(axes).reshape(2, -1)
+    front_end = LogMelSpectrogram()
+    for col, digit in enumerate(sorted(examples)):
+        audio = examples[digit].astype(np.float32)
+        seconds = np.arange(len(audio)) / SAMPLE_RATE
+        axes[0, col].plot(seconds, audio, linewidth=0.5)
+        axes[0, col].set(title=f"digit {digit}", xlabel="seconds")
+        mel = front_end(audio[None, :]).numpy()[0]
+        axes[1, col].imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
+                            extent=(0, len(audio) / SAMPLE_RATE, 0, mel.shape[1]))
+        axes[1, col].set(xlabel="seconds")
+    axes[0, 0].set_ylabel("amplitude (16-bit)")
+    axes[1, 0].set_ylabel("mel bin")
+    fig.suptitle("One recording per digit: waveform (top) and the log-mel spectrogram the model sees")
+    return fig
+
+
+def _study_figure(steps, key):
+    from labs.plotting import plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for label, values in steps.items():
+        ax.plot(np.arange(1, len(values[key]) + 1), values[key], label=label, linewidth=0.8)
+    ax.set_yscale("log")
+    what = "global gradient norm (before clipping)" if key == "gradient_norm" else "training loss"
+    ax.set(title=f"Course LSTM(64) on raw samples: {what} per step", xlabel="training step",
+           ylabel=what + " (log scale)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    return fig
+
+
+def _print_table(metrics):
+    print(f"\n{metrics['preset']} preset, {metrics['split']} split")
+    print(f"{'model':<12}{'params':>10}{'epochs':>8}{'s/epoch':>9}{'val acc':>9}{'test acc':>10}")
+    for name, row in metrics["models"].items():
+        marker = "  <- best (by validation)" if name == metrics["best"]["name"] else ""
+        print(f"{name:<12}{row['params']:>10,}{row['epochs']:>8}{row['epoch_seconds']:>9.1f}"
+              f"{row['val_accuracy']:>9.3f}{row['test_accuracy']:>10.3f}{marker}")
+    for label, run in metrics.get("clipping_study", {}).get("runs", {}).items():
+        norm = run["gradient_norm"]
+        print(f"clipping study, {label:<14} median |g| {norm['median']:.3g}, max {norm['max']:.3g}, "
+              f"final loss {run['final_loss']:.3f}, val acc {run['val_accuracy']:.3f}")
+
+
+# ---------------------------------------------------------------------------------------------
+# predict: classify the user's own wav files
+
+
+def predict(argv):
+    """`predict --model PATH WAV [WAV ...]`: prints `path<TAB>digit<TAB>confidence` per file."""
+    parser = common.LabArgumentParser(
+        prog=f"python -m labs.{LAB} predict",
+        description="Classify spoken-digit wav files (PCM, any rate, mono or stereo, any length).",
+    )
+    parser.add_argument("--model", type=pathlib.Path, required=True,
+                        help="a saved model, e.g. runs/bidirectional/models/best.keras")
+    parser.add_argument("wavs", nargs="+", type=pathlib.Path, help="wav files to classify")
+    args = parser.parse_args(argv)
+    model = _load_model(args.model)
+    input_shape = model.input_shape  # (None, samples) for ours, (None, samples, 1) for the course's
+    num_samples = input_shape[1]
+
+    clips, failures = {}, 0
+    for path in args.wavs:
+        try:
+            audio = trim_silence(read_wav(path, SAMPLE_RATE))
+        except WavError as error:
+            print(f"{path}\terror: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        clip = np.zeros(num_samples, np.float32)
+        clip[: min(len(audio), num_samples)] = audio[:num_samples]
+        clips[path] = clip
+    results = {}
+    if clips:
+        batch = np.stack(list(clips.values())).reshape((len(clips), *input_shape[1:]))
+        probabilities = model.predict(batch, verbose=0)
+        for path, row in zip(clips, probabilities):
+            digit = int(row.argmax())
+            results[str(path)] = {"digit": digit, "confidence": float(row[digit])}
+            print(f"{path}\t{digit}\t{row[digit]:.3f}")
+    if failures:
+        raise common.LabError(f"{failures} of {len(args.wavs)} files could not be classified")
+    return results
+
+
+def _load_model(path):
+    if not path.is_file():
+        raise common.LabError(f"--model {path}: no such file (train one first: python -m labs.{LAB})")
+    try:
+        return keras.saving.load_model(path)
+    except Exception as error:  # noqa: BLE001 - any failure to load means the same to the user
+        raise common.LabError(f"--model {path}: not a loadable Keras model ({error})") from None
+
+
+if __name__ == "__main__":
+    common.run(main)
