@@ -12,7 +12,7 @@ Every reference is checked against Keras (forward, atol 1e-5) and against centra
 differences (backward) in tests/test_reference_*.py.
 """
 
-from models.reference import activations
+from models.reference import activations, binary_addition
 from models.reference.bidirectional import bidirectional_backward, bidirectional_forward
 from models.reference.clipping import clip_by_global_norm, gradient_clipping
 from models.reference.course import (
@@ -48,6 +48,7 @@ from models.reference.simple_rnn import (
 
 __all__ = [
     "activations",
+    "binary_addition",
     "bidirectional_backward",
     "bidirectional_forward",
     "bidirectional_rnn_net",
