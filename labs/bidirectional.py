@@ -259,7 +259,7 @@ def _train_and_evaluate(name, config, splits, clipping, args):
         callbacks.append(keras.callbacks.EarlyStopping(
             "val_loss", patience=config.patience, restore_best_weights=True))
     started = time.perf_counter()
-    history = model.fit(train, validation_data=validation, epochs=config.epochs,
+    history = model.fit(train, validation_data=validation, epochs=config.epochs, shuffle=False,
                         callbacks=callbacks, verbose=common.fit_verbosity()).history
     seconds = time.perf_counter() - started
     epochs = len(history["loss"])
@@ -319,7 +319,8 @@ def _clipping_study(config, args):
         model.compile(optimizer=keras.optimizers.Adam(course.learning_rate, **(clipping or {})),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         logger = StepLogger()
-        model.fit(train, epochs=course.epochs, callbacks=[logger], verbose=common.fit_verbosity())
+        model.fit(train, epochs=course.epochs, callbacks=[logger], shuffle=False,
+                  verbose=common.fit_verbosity())
         _, val_accuracy = model.evaluate(validation, verbose=0)
         per_step[label] = logger.values
         norms = np.array(logger.values["gradient_norm"])
@@ -363,11 +364,11 @@ def _comparison_figure(metrics):
     names = list(metrics["models"])
     panels = (("test_accuracy", "test accuracy"), ("params", "parameters"),
               ("epoch_seconds", "seconds per epoch"))
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
     for ax, (key, label) in zip(axes, panels):
         values = [metrics["models"][name][key] for name in names]
         bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
-        ax.bar_label(bars, fmt="%.3f" if key == "test_accuracy" else "%.0f", fontsize="small")
+        ax.bar_label(bars, fmt="{:.3f}" if key == "test_accuracy" else "{:,.0f}", fontsize="small")
         ax.set(title=label, xlabel="model", ylabel=label)
         ax.tick_params(axis="x", rotation=30)
     axes[0].set_ylim(0, 1.05)
@@ -403,21 +404,24 @@ def _digits_figure(train):
         examples.setdefault(int(example["label"]), example["audio"].numpy())
         if len(examples) == NUM_CLASSES:
             break
-    fig, axes = plt.subplots(2, len(examples), figsize=(2.2 * len(examples), 4.5))
-    axes = np.asarray(axes).reshape(2, -1)
+    columns = 5
+    rows = 2 * -(-len(examples) // columns)  # a waveform row above a spectrogram row
+    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2 * rows), layout="constrained",
+                             squeeze=False)
     front_end = LogMelSpectrogram()
-    for col, digit in enumerate(sorted(examples)):
+    for index, digit in enumerate(sorted(examples)):
+        row, col = 2 * (index // columns), index % columns
+        wave_ax, mel_ax = axes[row, col], axes[row + 1, col]
         audio = examples[digit].astype(np.float32)
-        seconds = np.arange(len(audio)) / SAMPLE_RATE
-        axes[0, col].plot(seconds, audio, linewidth=0.5)
-        axes[0, col].set(title=f"digit {digit}", xlabel="seconds")
+        seconds = len(audio) / SAMPLE_RATE
+        wave_ax.plot(np.arange(len(audio)) / SAMPLE_RATE, audio, linewidth=0.5)
+        wave_ax.set(title=f"digit {digit}", xlim=(0, seconds), ylabel="amplitude")
         mel = front_end(audio[None, :]).numpy()[0]
-        axes[1, col].imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
-                            extent=(0, len(audio) / SAMPLE_RATE, 0, mel.shape[1]))
-        axes[1, col].set(xlabel="seconds")
-    axes[0, 0].set_ylabel("amplitude (16-bit)")
-    axes[1, 0].set_ylabel("mel bin")
-    fig.suptitle("One recording per digit: waveform (top) and the log-mel spectrogram the model sees")
+        mel_ax.imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
+                      extent=(0, seconds, 0, mel.shape[1]))
+        mel_ax.set(xlabel="seconds", ylabel="mel bin")
+    fig.suptitle("One recording per digit: waveform (16-bit samples) and the log-mel spectrogram "
+                 "the model sees")
     return fig
 
 
