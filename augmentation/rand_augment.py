@@ -115,34 +115,40 @@ class RandAugment(ImageAugmentation):
         }
 
     def apply(self, images, params):
-        images = tf.clip_by_value(self.to_unit(images), 0.0, 1.0)
+        low, high = self.value_range
+        # The ops work in [0, scale]: in place for (0, 255) or (0, 1) images; other ranges are
+        # mapped to [0, 1] and back. Every op maps [0, scale] into [0, scale].
+        scale = high if low == 0 else 1.0
+        if low != 0:
+            images = tf.clip_by_value((images - low) / (high - low), 0.0, 1.0)
         for layer in range(self.num_ops):
             args = (
                 params["op_index"][:, layer],
                 params["magnitude"][:, layer],
                 params["sign"][:, layer],
+                scale,
             )
             if self.dispatch == "partition":
                 images = self._apply_partitioned(images, *args)
             else:
                 images = self._apply_selected(images, *args)
-        return self.clip(self.from_unit(images))
+        return images if low == 0 else images * (high - low) + low
 
-    def _warp_geometric(self, images, op_index, magnitude, sign):
+    def _warp_geometric(self, images, op_index, magnitude, sign, scale):
         geometric_index = tf.gather(tf.constant(self._geometric_index, tf.int32), op_index)
         shape = tf.shape(images)
         transforms = ops_lib.geometric_transforms(
             geometric_index, magnitude, sign, shape[1], shape[2]
         )
-        return ops_lib.warp(images, transforms, self.interpolation)
+        return ops_lib.warp(images, transforms, self.interpolation, scale)
 
-    def _apply_partitioned(self, images, op_index, magnitude, sign):
+    def _apply_partitioned(self, images, op_index, magnitude, sign, scale):
         group = tf.gather(tf.constant(self._group_of_op, tf.int32), op_index)  # (B,)
         positions = tf.dynamic_partition(tf.range(tf.shape(images)[0]), group, len(self._groups))
         outputs = []
         for name, indices in zip(self._groups, positions):
             subset = tf.gather(images, indices)
-            sub_args = (tf.gather(magnitude, indices), tf.gather(sign, indices))
+            sub_args = (tf.gather(magnitude, indices), tf.gather(sign, indices), scale)
             if name == "geometric":
                 output = self._warp_geometric(subset, tf.gather(op_index, indices), *sub_args)
             else:
@@ -151,16 +157,16 @@ class RandAugment(ImageAugmentation):
         stitched = tf.dynamic_stitch(positions, outputs)
         return tf.ensure_shape(stitched, images.shape)
 
-    def _apply_selected(self, images, op_index, magnitude, sign):
+    def _apply_selected(self, images, op_index, magnitude, sign, scale):
         output = images
         for index, name in enumerate(self.ops):
             if name in ops_lib.NON_GEOMETRIC_OPS and name != "identity":
                 chosen = tf.reshape(tf.equal(op_index, index), [-1, 1, 1, 1])
-                candidate = ops_lib.NON_GEOMETRIC_OPS[name](images, magnitude, sign)
+                candidate = ops_lib.NON_GEOMETRIC_OPS[name](images, magnitude, sign, scale)
                 output = tf.where(chosen, candidate, output)
         if "geometric" in self._groups:
             is_geometric = tf.gather(tf.constant(self._geometric_index), op_index) >= 0
-            warped = self._warp_geometric(images, op_index, magnitude, sign)
+            warped = self._warp_geometric(images, op_index, magnitude, sign, scale)
             output = tf.where(tf.reshape(is_geometric, [-1, 1, 1, 1]), warped, output)
         return output
 

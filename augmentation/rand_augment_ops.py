@@ -1,5 +1,6 @@
-"""The RandAugment operations, batched: each takes `(N, H, W, C)` float32 images in [0, 1] and
-per-image `magnitude` in [0, 1] and `sign` in {-1, +1} (both `(N,)`), and returns images in [0, 1].
+"""The RandAugment operations, batched: each takes `(N, H, W, C)` float32 images in [0, scale]
+(scale 1 or 255: working in the caller's range saves two passes over the batch), per-image
+`magnitude` in [0, 1] and `sign` in {-1, +1} (both `(N,)`), and returns images in [0, scale].
 
 Magnitude 0 is the identity for every op; magnitude 1 is the strongest setting of RandAugment's
 reference implementations (PIL-style, as in timm): rotate ±30°, shear ±0.3, translate ±45 % of
@@ -26,9 +27,9 @@ def _column(values):
     return tf.reshape(values, [-1, 1, 1, 1])
 
 
-def _blend(degenerate, images, factor):
-    """PIL ImageEnhance: `degenerate + factor * (images - degenerate)`, clipped to [0, 1]."""
-    return tf.clip_by_value(degenerate + _column(factor) * (images - degenerate), 0.0, 1.0)
+def _blend(degenerate, images, factor, scale):
+    """PIL ImageEnhance: `degenerate + factor * (images - degenerate)`, clipped to [0, scale]."""
+    return tf.clip_by_value(degenerate + _column(factor) * (images - degenerate), 0.0, scale)
 
 
 def _enhance_factor(magnitude, sign):
@@ -42,12 +43,12 @@ def _grayscale(images):
     return tf.reduce_mean(images, axis=-1, keepdims=True)
 
 
-def identity(images, magnitude, sign):
+def identity(images, magnitude, sign, scale=1.0):
     return images
 
 
-def auto_contrast(images, magnitude, sign):
-    """Stretches each channel of each image to span [0, 1] (no magnitude)."""
+def auto_contrast(images, magnitude, sign, scale=1.0):
+    """Stretches each channel of each image to span [0, scale] (no magnitude)."""
     shape = tf.shape(images)
     # (N, H*W, C): broadcasting a (N, 1, C) scale is much faster on CPU than a 4-D broadcast.
     flat = tf.reshape(images, [shape[0], -1, shape[3]])
@@ -55,27 +56,31 @@ def auto_contrast(images, magnitude, sign):
     high = tf.reduce_max(flat, axis=1, keepdims=True)
     span = high - low
     # A flat channel is left alone: scale 1, offset 0.
-    scale = tf.where(span > 0, 1.0 / tf.where(span > 0, span, 1.0), 1.0)
-    offset = tf.where(span > 0, -low * scale, 0.0)
-    return tf.reshape(flat * scale + offset, shape)
+    stretch = tf.where(span > 0, scale / tf.where(span > 0, span, 1.0), 1.0)
+    offset = tf.where(span > 0, -low * stretch, 0.0)
+    # The clip only catches float rounding (1.0000001).
+    return tf.clip_by_value(tf.reshape(flat * stretch + offset, shape), 0.0, scale)
 
 
-def _levels(images):
-    """`round(255 x)` as int32 for x in [0, 1], without a slow float-to-int cast.
-
-    Adding 1.5 * 2**23 to a float32 in [0, 2**22) leaves round(value) in the low mantissa bits,
-    so a bitcast and one integer subtraction give the rounded integer.
-    """
+def _round_to_int(values):
+    """Rounds float32 values with |v| < 2**22 to int32 (half to even), much faster on CPU than
+    `tf.cast(tf.round(v), tf.int32)`: adding 1.5 * 2**23 leaves round(v) in the low mantissa
+    bits, so a bitcast and one integer subtraction give it."""
     magic = tf.bitcast(tf.constant(12582912.0, tf.float32), tf.int32)
-    return tf.bitcast(images * 255.0 + 12582912.0, tf.int32) - magic
+    return tf.bitcast(values + 12582912.0, tf.int32) - magic
 
 
-def equalize(images, magnitude, sign):
+def _levels(images, scale=1.0):
+    """`round(255 x / scale)` as int32 for x in [0, scale]."""
+    return _round_to_int(images * (255.0 / scale))
+
+
+def equalize(images, magnitude, sign, scale=1.0):
     """Histogram equalisation per image and channel on 256 levels, as PIL's `ImageOps.equalize`."""
     shape = tf.shape(images)
     n, channels = shape[0], shape[3]
     pixels = shape[1] * shape[2]
-    levels = _levels(tf.clip_by_value(tf.reshape(images, [n, pixels, channels]), 0.0, 1.0))
+    levels = _levels(tf.clip_by_value(tf.reshape(images, [n, pixels, channels]), 0.0, scale), scale)
     # Row (image, channel) r owns histogram bins [256 r, 256 r + 256): one flat bincount.
     ids = levels + tf.reshape(tf.range(n * channels) * 256, [n, 1, channels])  # (N, H*W, C)
     histogram = tf.math.bincount(
@@ -91,50 +96,50 @@ def equalize(images, magnitude, sign):
     lut = tf.clip_by_value(lut, 0, 255)
     lut = tf.where(step[:, None] > 0, lut, tf.range(256)[None, :])  # a flat channel: identity
     # Every row's table applied with one flat gather, in the image layout.
-    lut = tf.cast(tf.reshape(lut, [-1]), tf.float32) / 255.0
+    lut = tf.minimum(tf.cast(tf.reshape(lut, [-1]), tf.float32) * (scale / 255.0), scale)
     return tf.reshape(tf.gather(lut, ids), shape)
 
 
-def solarize(images, magnitude, sign):
+def solarize(images, magnitude, sign, scale=1.0):
     """Inverts pixels at or above a threshold that falls from past-white (m=0) to 0 (m=1)."""
-    threshold = _column((256.0 - 256.0 * magnitude) / 255.0)
+    threshold = _column((256.0 - 256.0 * magnitude) * (scale / 255.0))
     above = tf.cast(images >= threshold, images.dtype)
-    return images + above * (1.0 - 2.0 * images)  # x, or 1 - x where above (no slow tf.where)
+    return images + above * (scale - 2.0 * images)  # x, or scale - x above (no slow tf.where)
 
 
-def posterize(images, magnitude, sign):
+def posterize(images, magnitude, sign, scale=1.0):
     """Keeps `8 - round(4 m)` bits per channel (8 bits: unchanged)."""
     bits = 8 - tf.cast(tf.round(4.0 * magnitude), tf.int32)
     step = _column(tf.cast(tf.bitwise.left_shift(1, 8 - bits), tf.float32))
-    levels = tf.cast(_levels(tf.clip_by_value(images, 0.0, 1.0)), tf.float32)
-    posterized = tf.floor(levels / step) * step / 255.0
+    levels = tf.cast(_levels(tf.clip_by_value(images, 0.0, scale), scale), tf.float32)
+    posterized = tf.minimum(tf.floor(levels / step) * step * (scale / 255.0), scale)
     changed = _column(tf.cast(bits < 8, images.dtype))
     return images + changed * (posterized - images)
 
 
-def color(images, magnitude, sign):
+def color(images, magnitude, sign, scale=1.0):
     """Saturation: blends with the grayscale image (PIL `ImageEnhance.Color`)."""
-    return _blend(_grayscale(images), images, _enhance_factor(magnitude, sign))
+    return _blend(_grayscale(images), images, _enhance_factor(magnitude, sign), scale)
 
 
-def contrast(images, magnitude, sign):
+def contrast(images, magnitude, sign, scale=1.0):
     """Blends with the image's mean grey level (PIL `ImageEnhance.Contrast`)."""
     mean = tf.reduce_mean(_grayscale(images), axis=[1, 2, 3], keepdims=True)
-    return _blend(mean, images, _enhance_factor(magnitude, sign))
+    return _blend(mean, images, _enhance_factor(magnitude, sign), scale)
 
 
-def brightness(images, magnitude, sign):
+def brightness(images, magnitude, sign, scale=1.0):
     """Blends with black (PIL `ImageEnhance.Brightness`)."""
-    return _blend(tf.zeros_like(images), images, _enhance_factor(magnitude, sign))
+    return _blend(tf.zeros_like(images), images, _enhance_factor(magnitude, sign), scale)
 
 
-def sharpness(images, magnitude, sign):
+def sharpness(images, magnitude, sign, scale=1.0):
     """Blends with PIL's SMOOTH-filtered image (3x3 kernel [[1,1,1],[1,5,1],[1,1,1]] / 13); the
     1-pixel border stays as it is."""
     shape = tf.shape(images)
     return tf.cond(
         tf.minimum(shape[1], shape[2]) >= 3,
-        lambda: _blend(_smoothed(images), images, _enhance_factor(magnitude, sign)),
+        lambda: _blend(_smoothed(images), images, _enhance_factor(magnitude, sign), scale),
         lambda: images,  # too small to have an interior
     )
 
@@ -201,12 +206,13 @@ def geometric_transforms(op_index, magnitude, sign, height, width):
     return tf.concat([transform, tf.zeros_like(transform[:, :2])], axis=1)
 
 
-def warp(images, transforms, interpolation="nearest"):
+def warp(images, transforms, interpolation="nearest", scale=1.0):
     """Applies one affine transform per image; pixels from outside the image are mid-grey.
 
     Args:
         images: `(N, H, W, C)` float32.
         transforms: `(N, 8)` from `geometric_transforms`.
+        scale: the images' range is [0, scale] (the fill is mid-grey of it).
         interpolation: `"nearest"` (as TensorFlow's reference AutoAugment/RandAugment code: one
             flat gather, several times faster on CPU) or `"bilinear"`
             (`ImageProjectiveTransformV3`, smoother).
@@ -215,27 +221,28 @@ def warp(images, transforms, interpolation="nearest"):
         `(N, H, W, C)` float32.
     """
     if interpolation == "bilinear":
-        return tf.raw_ops.ImageProjectiveTransformV3(
+        warped = tf.raw_ops.ImageProjectiveTransformV3(
             images=images,
             transforms=transforms,
             output_shape=tf.shape(images)[1:3],
-            fill_value=FILL_VALUE,
+            fill_value=FILL_VALUE * scale,
             interpolation="BILINEAR",
             fill_mode="CONSTANT",
         )
+        return tf.clip_by_value(warped, 0.0, scale)  # interpolation can round past the range
     shape = tf.shape(images)
     n, height, width, channels = shape[0], shape[1], shape[2], shape[3]
     x = tf.cast(tf.range(width), tf.float32)[None, None, :]  # (1, 1, W)
     y = tf.cast(tf.range(height), tf.float32)[None, :, None]  # (1, H, 1)
     t = [transforms[:, i, None, None] for i in range(6)]  # each (N, 1, 1)
-    source_x = tf.cast(tf.round(t[0] * x + t[1] * y + t[2]), tf.int32)  # (N, H, W)
-    source_y = tf.cast(tf.round(t[3] * x + t[4] * y + t[5]), tf.int32)
+    source_x = _round_to_int(t[0] * x + t[1] * y + t[2])  # (N, H, W)
+    source_y = _round_to_int(t[3] * x + t[4] * y + t[5])
     inside = (source_x >= 0) & (source_x < width) & (source_y >= 0) & (source_y < height)
     pixels = n * height * width
     flat_index = (tf.range(n)[:, None, None] * height + source_y) * width + source_x
     # Pixels from outside point at one extra fill pixel appended to the table.
     flat_index = tf.where(inside, flat_index, pixels)
     table = tf.concat(
-        [tf.reshape(images, [-1, channels]), tf.fill([1, channels], FILL_VALUE)], axis=0
+        [tf.reshape(images, [-1, channels]), tf.fill([1, channels], FILL_VALUE * scale)], axis=0
     )
     return tf.reshape(tf.gather(table, tf.reshape(flat_index, [-1])), shape)

@@ -1,6 +1,6 @@
 """Throughput of RandAugment + MixUp in a tf.data pipeline: ours vs keras_cv vs keras.
 
-    python -m benchmarks.augmentation --json          # about 2 minutes on 2 CPU cores
+    python -m benchmarks.augmentation --json          # about 3 minutes on 2 CPU cores
     python -m benchmarks.augmentation --quick --json  # a few seconds per pipeline
 
 224x224x3 float32 images in (0, 255), batch 32, `map(..., num_parallel_calls=AUTOTUNE)` and
@@ -15,9 +15,10 @@ MixUp (alpha 0.4) on one-hot labels:
 - keras: `keras.layers.RandAugment(num_ops=2, factor=0.5)` + `keras.layers.MixUp`;
 - identity: the same dataset with no augmentation, the ceiling.
 
-Images per second are wall-clock over the timed batches after warm-up, so they depend on the
-machine and on whatever else it runs: compare the ratios (`ours_vs_keras_cv`, ...), which are
-measured in the same run. Each pipeline stops after `--batches` batches or `--seconds` seconds.
+Images per second are wall-clock over the timed batches, so they depend on the machine and on
+whatever else it runs: compare the ratios (`ours_vs_keras_cv`, ...), measured in the same run.
+The pipelines are timed in `--rounds` interleaved rounds (each after one untimed batch), so a
+change of load hits them alike; each stops after `--batches` batches or `--seconds` seconds.
 """
 
 import argparse
@@ -106,48 +107,58 @@ def _pipelines():
     }
 
 
-def _images_per_second(dataset, batches, seconds, warmup):
+def _time_slice(dataset, batches, seconds):
+    """Batches and seconds for up to `batches` batches (at least 2) or `seconds`, after one
+    untimed batch that starts the iterator's threads."""
     iterator = iter(dataset.prefetch(tf.data.AUTOTUNE))
-    for _ in range(warmup):
-        next(iterator)
+    next(iterator)
     start = time.perf_counter()
     done = 0
-    while done < batches and (done < 3 or time.perf_counter() - start < seconds):
+    while done < batches and (done < 2 or time.perf_counter() - start < seconds):
         next(iterator)
         done += 1
-    elapsed = time.perf_counter() - start
-    return done * BATCH_SIZE / elapsed, done
+    return done, time.perf_counter() - start
 
 
-def run_benchmark(quick=False, batches=None, seconds=None, only=None):
+def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=None):
     """Runs the comparison and returns the results dict (what `--json` prints).
+
+    The pipelines are timed in interleaved rounds (each round times every pipeline once), so a
+    change in the machine's load during the run affects them alike.
 
     Args:
         quick: a few seconds per pipeline.
-        batches: most batches timed per pipeline (default 200, quick 20).
-        seconds: stop a pipeline after this many seconds (default 30, quick 4).
+        batches: most batches timed per pipeline (default 150, quick 12).
+        seconds: time limit per pipeline (default 24, quick 4).
         only: optional list of pipeline names to run.
+        rounds: interleaved rounds (default 3, quick 1).
 
     Returns:
         dict with `<name>_images_per_s`, `<name>_batches` and the ratios `ours_vs_keras_cv`,
-        `ours_vs_keras`, `ours_vs_identity`, `keras_cv_vs_identity` where both were run.
+        `ours_vs_keras`, `ours_vs_identity`, ... of the pipelines that ran.
     """
-    batches = batches or (20 if quick else 200)
-    seconds = seconds or (4.0 if quick else 30.0)
-    warmup = 2 if quick else 5
+    batches = batches or (12 if quick else 150)
+    seconds = seconds or (4.0 if quick else 24.0)
+    rounds = rounds or (1 if quick else 3)
     results = {
         "image_shape": [IMAGE_SIZE, IMAGE_SIZE, 3],
         "batch_size": BATCH_SIZE,
         "num_ops": NUM_OPS,
         "magnitude": MAGNITUDE,
         "mixup_alpha": ALPHA,
+        "rounds": rounds,
         "quick": quick,
     }
-    for name, build in _pipelines().items():
-        if only and name not in only:
-            continue
-        rate, done = _images_per_second(build(_dataset()), batches, seconds, warmup)
-        results[f"{name}_images_per_s"] = round(rate, 1)
+    datasets = {name: build(_dataset()) for name, build in _pipelines().items()
+                if not only or name in only}
+    totals = {name: [0, 0.0] for name in datasets}
+    for _ in range(rounds):
+        for name, dataset in datasets.items():
+            done, elapsed = _time_slice(dataset, -(-batches // rounds), seconds / rounds)
+            totals[name][0] += done
+            totals[name][1] += elapsed
+    for name, (done, elapsed) in totals.items():
+        results[f"{name}_images_per_s"] = round(done * BATCH_SIZE / elapsed, 1)
         results[f"{name}_batches"] = done
     for first, second in [("ours", "keras_cv"), ("ours", "keras"), ("ours_bilinear", "keras_cv"),
                           ("ours", "identity"), ("keras_cv", "identity")]:
@@ -164,10 +175,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a few seconds per pipeline")
     parser.add_argument("--batches", type=int, help="most batches timed per pipeline")
     parser.add_argument("--seconds", type=float, help="time limit per pipeline")
+    parser.add_argument("--rounds", type=int, help="interleaved timing rounds")
     parser.add_argument("--only", nargs="+", help="run only these pipelines",
                         choices=list(_pipelines()))
     args = parser.parse_args(argv)
-    results = run_benchmark(args.quick, args.batches, args.seconds, args.only)
+    results = run_benchmark(args.quick, args.batches, args.seconds, args.only, args.rounds)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
