@@ -15,11 +15,13 @@ on stderr and exit status 1 instead of a traceback.
 """
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import json
 import os
 import pathlib
+import signal
 import sys
 
 import numpy as np
@@ -147,6 +149,8 @@ def prepare_output_dir(path):
         probe.unlink()
     except OSError as error:
         raise LabError(f"cannot write to output dir {path}: {error.strerror or error}") from None
+    global _output_dir
+    _output_dir = path
     return path
 
 
@@ -206,14 +210,59 @@ def report_outputs(out):
         print(f"  {file.relative_to(out)}")
 
 
+_output_dir = None  # the last folder prepare_output_dir made, named when a run is interrupted
+_deferring = 0  # > 0 inside `uninterruptible()` blocks
+_pending_signal = None  # a Ctrl-C or SIGTERM received inside one, raised when it ends
+
+
+@contextlib.contextmanager
+def uninterruptible():
+    """Holds back Ctrl-C and SIGTERM until the block ends, so a file being written (a training
+    backup) is never left half written. Effective under `run`, which installs the handlers."""
+    global _deferring, _pending_signal
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+        if not _deferring and _pending_signal is not None:
+            _pending_signal = None
+            raise KeyboardInterrupt
+
+
+def _interrupt(signum, frame):
+    global _pending_signal
+    if _deferring:
+        _pending_signal = signum
+        return
+    raise KeyboardInterrupt
+
+
+def _interrupted_message(prog):
+    if _output_dir is None:
+        return f"{prog}: interrupted before writing anything"
+    message = f"{prog}: interrupted; partial results are in {_output_dir}/"
+    if (_output_dir / "backup").is_dir():
+        message += (f" and the training state in {_output_dir / 'backup'}/: run the same command "
+                    "again to resume")
+    return message
+
+
 def run(main):
-    """Runs a lab's `main()` as a command: a `LabError` becomes one line on stderr and exit 1."""
+    """Runs a lab's `main()` as a command.
+
+    A `LabError` becomes one line on stderr and exit status 1. Ctrl-C and SIGTERM (what `kill`,
+    job schedulers and container runtimes send) print one line saying where the partial results
+    are and exit 130.
+    """
     prog = pathlib.Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "lab"
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         main()
     except LabError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
-        print(f"\n{prog}: interrupted", file=sys.stderr)
+        print(f"\n{_interrupted_message(prog)}", file=sys.stderr)
         sys.exit(130)

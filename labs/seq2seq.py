@@ -30,7 +30,14 @@ Commands:
     python -m labs.seq2seq --preset improved     # GRU, attention, 96-step horizon (a few minutes)
     python -m labs.seq2seq --preset improved --cell lstm
     python -m labs.seq2seq --quick               # 2 epochs, every code path
+    python -m labs.seq2seq --strategy mirrored   # data-parallel over every GPU (or logical CPU)
     python -m benchmarks.seq2seq_inference --json   # course predict loop vs generate
+
+Interrupted (Ctrl-C, SIGTERM), the same command continues: finished variants are reused and the
+interrupted one resumes from its last finished epoch (backup in <output-dir>/backup/, deleted
+when the run completes). A loss that becomes NaN or inf stops the run with exit status 1 and
+a hint (`--learning-rate` sets every variant's initial rate); metrics.json then holds the
+finished variants and `"diverged": {"variant", "message"}`.
 
 Outputs in `--output-dir` (default runs/seq2seq): metrics.json, history.csv, models/<variant>.keras,
 loss.png, predictions_<variant>.png (windows 0, 24, 49, 74: true cos, teacher-forced, free-running),
@@ -57,7 +64,7 @@ import time
 import keras
 import numpy as np
 
-from labs import common
+from labs import common, training
 from labs.data.sincos import PLOT_WINDOWS, make_windows
 from labs.plotting import plot_histories, plt, save_figure
 from models.seq2seq import CELLS, Seq2SeqConfig, Seq2SeqGenerator, build_seq2seq
@@ -135,8 +142,16 @@ def _mse(a, b):
     return float(np.mean((np.asarray(a) - np.asarray(b)) ** 2))
 
 
-def train_variant(variant, config, seed):
+def train_variant(variant, config, seed, strategy="default", resume=None):
     """Builds, trains and scores one variant.
+
+    Args:
+        variant: the `Variant` to train.
+        config: the preset (`epochs`, `batch_size`).
+        seed: the seed every variant starts from.
+        strategy: `--strategy`, the `tf.distribute` strategy to train under.
+        resume: a `training.Resume`: reuse the variant if it was trained before a restart,
+            continue its training from the last finished epoch; None trains from scratch.
 
     Returns:
         `(model, history dict, metrics dict, outputs)` where outputs holds the windows and the
@@ -146,7 +161,6 @@ def train_variant(variant, config, seed):
     windows = make_windows(num_steps=variant.num_steps)
     shifted = make_windows(num_steps=variant.num_steps, phase=0.5)
     inputs = [windows.encoder_input, windows.decoder_input]
-    model = build_seq2seq(variant.model)
 
     if variant.validation == VALIDATION_SPLIT:
         # The notebook: Keras holds out the LAST 20% of windows (no shuffle before the split).
@@ -161,24 +175,42 @@ def train_variant(variant, config, seed):
         val_target = shifted.target
         fit_kwargs["validation_data"] = (val_inputs, val_target)
     steps_per_epoch = int(np.ceil(num_train / config.batch_size))
-    model.compile(
-        optimizer=_optimizer(variant, config.epochs, steps_per_epoch), loss="mean_squared_error"
-    )
-
-    print(
-        f"\n[{variant.name}] {variant.model.cell}({variant.model.units}), attention "
-        f"{variant.model.attention}, {variant.num_steps} steps, {model.count_params()} params"
-    )
-    start = time.perf_counter()
-    history = model.fit(
-        inputs,
-        windows.target,
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        verbose=common.fit_verbosity(),
-        **fit_kwargs,
-    )
-    train_seconds = time.perf_counter() - start
+    finished = resume.finished(variant.name) if resume else None
+    if finished:
+        model, saved = finished
+        history, train_seconds = saved["history"], saved["train_seconds"]
+    else:
+        with training.get_strategy(strategy).scope():
+            model = build_seq2seq(variant.model)
+            model.compile(
+                optimizer=_optimizer(variant, config.epochs, steps_per_epoch),
+                loss="mean_squared_error",
+            )
+        print(
+            f"\n[{variant.name}] {variant.model.cell}({variant.model.units}), attention "
+            f"{variant.model.attention}, {variant.num_steps} steps, {model.count_params()} params"
+        )
+        callbacks = [keras.callbacks.TerminateOnNaN()]
+        if resume:
+            callbacks.insert(0, resume.backup(variant.name))
+        start = time.perf_counter()
+        history = model.fit(
+            inputs,
+            windows.target,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            verbose=common.fit_verbosity(),
+            callbacks=callbacks,
+            **fit_kwargs,
+        ).history
+        train_seconds = time.perf_counter() - start
+        if resume:
+            history = callbacks[0].history  # every epoch, those before a restart included
+        training.check_finite(
+            history,
+            variant.name,
+            f"lower --learning-rate (now {variant.learning_rate:g})",
+        )
 
     teacher_forced = model.predict(inputs, batch_size=len(windows.target), verbose=0)
     val_mse = _mse(model.predict(val_inputs, batch_size=len(val_target), verbose=0), val_target)
@@ -192,7 +224,7 @@ def train_variant(variant, config, seed):
         "num_steps": variant.num_steps,
         "params": model.count_params(),
         "validation": variant.validation,
-        "final_loss": float(history.history["loss"][-1]),
+        "final_loss": float(history["loss"][-1]),
         "val_mse": val_mse,
         "free_running_mse": _mse(free_running, windows.target),
         "shifted_free_running_mse": _mse(shifted_free_running, shifted.target),
@@ -209,7 +241,7 @@ def train_variant(variant, config, seed):
         "free_running": free_running,
         "attention": attention,
     }
-    return model, history.history, metrics, outputs
+    return model, history, metrics, outputs
 
 
 def plot_predictions(name, outputs):
@@ -291,8 +323,27 @@ def with_cell(config, cell):
     )
 
 
+def with_learning_rate(config, learning_rate):
+    """`config` with every variant's learning rate set to `learning_rate` (a cosine decay keeps
+    its final/initial ratio)."""
+    return dataclasses.replace(
+        config,
+        variants=tuple(
+            dataclasses.replace(
+                v,
+                learning_rate=learning_rate,
+                final_learning_rate=None
+                if v.final_learning_rate is None
+                else learning_rate * v.final_learning_rate / v.learning_rate,
+            )
+            for v in config.variants
+        ),
+    )
+
+
 def main(argv=None):
     parser = common.make_parser("seq2seq", __doc__, PRESETS)
+    training.add_flags(parser)
     parser.add_argument(
         "--cell",
         choices=sorted(CELLS),
@@ -304,12 +355,40 @@ def main(argv=None):
         config = dataclasses.replace(config, epochs=config.quick_epochs)
     if args.cell:
         config = with_cell(config, args.cell)
+    if args.learning_rate:
+        config = with_learning_rate(config, args.learning_rate)
+    training.check_global_batch(training.get_strategy(args.strategy), config.batch_size)
     out = common.prepare_output_dir(args.output_dir)
+    resume = training.Resume(out, args)
 
     histories, variant_metrics, results = {}, {}, {}
     for variant in config.variants:
-        model, history, metrics, outputs = train_variant(variant, config, args.seed)
-        model.save(out / "models" / f"{variant.name}.keras")
+        try:
+            model, history, metrics, outputs = train_variant(
+                variant, config, args.seed, args.strategy, resume
+            )
+        except training.Diverged as error:
+            # Keep what the finished variants and the diverged one's epochs show, then stop.
+            common.write_history_csv(out / "history.csv", {**histories, error.run: error.history})
+            common.write_metrics(
+                out,
+                {
+                    "lab": "seq2seq",
+                    "preset": args.preset,
+                    "seed": args.seed,
+                    "quick": args.quick,
+                    "epochs": config.epochs,
+                    "batch_size": config.batch_size,
+                    "diverged": {"variant": error.run, "message": str(error)},
+                    "variants": variant_metrics,
+                },
+            )
+            raise
+        path = out / "models" / f"{variant.name}.keras"
+        model.save(path)
+        resume.save_finished(
+            variant.name, path, {"history": history, "train_seconds": metrics["train_seconds"]}
+        )
         histories[variant.name], variant_metrics[variant.name] = history, metrics
         results[variant.name] = outputs
 
@@ -346,6 +425,7 @@ def main(argv=None):
         f"\nbest variant: {metrics['best_variant']} (free_running_mse "
         f"{variant_metrics[metrics['best_variant']]['free_running_mse']:.5f})"
     )
+    resume.complete()
     common.report_outputs(out)
     return metrics
 
