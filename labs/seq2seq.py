@@ -231,9 +231,9 @@ def train_variant(variant, config, seed, strategy="default", resume=None):
         "train_seconds": round(train_seconds, 2),
     }
     print(
-        f"[{variant.name}] val_mse {val_mse:.5f}  "
-        f"free_running_mse {metrics['free_running_mse']:.5f}  "
-        f"shifted_free_running_mse {metrics['shifted_free_running_mse']:.5f}"
+        f"[{variant.name}] val_mse {val_mse:.3g}  "
+        f"free_running_mse {metrics['free_running_mse']:.3g}  "
+        f"shifted_free_running_mse {metrics['shifted_free_running_mse']:.3g}"
     )
     outputs = {
         "windows": windows,
@@ -423,7 +423,7 @@ def main(argv=None):
     common.write_metrics(out, metrics)
     print(
         f"\nbest variant: {metrics['best_variant']} (free_running_mse "
-        f"{variant_metrics[metrics['best_variant']]['free_running_mse']:.5f})"
+        f"{variant_metrics[metrics['best_variant']]['free_running_mse']:.3g})"
     )
     resume.complete()
     common.report_outputs(out)
