@@ -16,8 +16,17 @@ Commands:
     python -m labs.bidirectional --split speaker       # leave-one-speaker-out, 5 folds
     python -m labs.bidirectional --preset course --clipnorm 1.0   # clip every model's gradients
     python -m labs.bidirectional predict --model runs/bidirectional/models/best.keras digit.wav
+    python -m labs.bidirectional --strategy mirrored   # data-parallel over every GPU
 
 Offline, add `--manual-dir DIR` (or set LABS_MANUAL_DIR) with DIR holding the FSDD archive.
+
+Interrupted (Ctrl-C, SIGTERM), the same command continues: models already trained are reused
+and the interrupted one resumes from its last finished epoch (backup in <output-dir>/backup/,
+deleted when the run completes; early stopping's patience counts again from the restart, and the
+clipping study runs again). A loss that becomes NaN or inf stops the run with exit
+status 1 and a hint (`--learning-rate`, `--clipnorm`); metrics.json then holds the finished
+models and `"diverged": {"model", "message"}`. `--strategy mirrored` trains the models (not the
+clipping study, which logs one device's gradient norms) on every GPU, --batch-size being global.
 
 Outputs in `--output-dir` (default runs/bidirectional): `metrics.json`, `history.csv`,
 `models/<name>.keras` and `models/best.keras`, and the plots `training_accuracy.png`, `training_loss.png`, `comparison.png`,
@@ -46,7 +55,7 @@ import time
 import keras
 import numpy as np
 
-from labs import common
+from labs import common, training
 from labs.data import NUM_CLASSES, SAMPLE_RATE, SPEAKERS, SPLITS, load_spoken_digit
 from labs.data.spoken_digit import course_batches, waveform_batches
 from labs.data.wav import WavError, read_wav, trim_silence
@@ -123,8 +132,12 @@ def main(argv=None):
     if args.quick:
         config = dataclasses.replace(config, epochs=min(config.epochs, 2),
                                      patience=min(config.patience, 1))
+    if args.learning_rate:
+        config = dataclasses.replace(config, learning_rate=args.learning_rate)
+    training.check_global_batch(training.get_strategy(args.strategy), config.batch_size)
     common.seed_everything(args.seed)
     out = common.prepare_output_dir(args.output_dir)
+    resume = training.Resume(out, args)
     clipping = _clipping_from_flags(args)
 
     folds = [None] if split != "speaker" else (SPEAKERS if args.speaker == "all" else [args.speaker])
@@ -134,9 +147,20 @@ def main(argv=None):
         for name in models:
             label = name if fold is None else f"{name}_{fold}"
             print(f"\n== {label} ==")
+            finished = resume.finished(label)  # trained before a restart
+            if finished:
+                runs[(name, fold)] = TrainedModel.from_record(*finished)
+                continue
             common.seed_everything(args.seed)  # every model starts from the same random state
-            run = _train_and_evaluate(name, config, splits, clipping, args)
-            run.model.save(out / "models" / f"{label}.keras")
+            try:
+                run = _train_and_evaluate(name, config, splits, clipping, args,
+                                          resume.backup(label))
+            except training.Diverged as error:
+                _write_partial_results(out, args, split, runs, label, error)
+                raise
+            path = out / "models" / f"{label}.keras"
+            run.model.save(path)
+            resume.save_finished(label, path, run.record())
             runs[(name, fold)] = run
 
     metrics = {"preset": args.preset, "split": split, "seed": args.seed,
@@ -160,13 +184,28 @@ def main(argv=None):
     if not args.no_plots:
         _plot_everything(out, metrics, histories, best, splits.train, study_steps)
     common.write_metrics(out, metrics)
+    resume.complete()
     _print_table(metrics)
     common.report_outputs(out)
     return metrics
 
 
+def _write_partial_results(out, args, split, runs, diverged, error):
+    """After a divergence: metrics.json with the models finished so far and what diverged,
+    history.csv with their epochs and the diverged model's."""
+    labels = {(name, fold): name if fold is None else f"{name}_{fold}" for name, fold in runs}
+    histories = {labels[key]: run.history for key, run in runs.items()}
+    common.write_history_csv(out / "history.csv", {**histories, diverged: error.history})
+    common.write_metrics(out, {
+        "preset": args.preset, "split": split, "seed": args.seed,
+        "models": {labels[key]: run.metrics for key, run in runs.items()},
+        "diverged": {"model": diverged, "message": str(error)},
+    })
+
+
 def _parse_args(argv):
     parser = common.make_parser(LAB, __doc__, PRESETS, uses_tfds=True)
+    training.add_flags(parser)
     parser.add_argument("--split", choices=SPLITS,
                         help="data split (default: the preset's: modern=official, course=course)")
     parser.add_argument("--speaker", choices=[*SPEAKERS, "all"], default="all",
@@ -242,26 +281,42 @@ class TrainedModel:
     test_labels: np.ndarray  # (clips,)
     test_predictions: np.ndarray  # (clips,) predicted digits
 
+    def record(self):
+        """What a restart needs besides the saved model, as JSON."""
+        return {"metrics": self.metrics, "history": self.history,
+                "test_labels": self.test_labels.tolist(),
+                "test_predictions": self.test_predictions.tolist()}
 
-def _train_and_evaluate(name, config, splits, clipping, args):
-    """Builds, trains and evaluates one model; returns a `TrainedModel`."""
+    @classmethod
+    def from_record(cls, model, record):
+        return cls(model, record["metrics"], record["history"],
+                   np.array(record["test_labels"]), np.array(record["test_predictions"]))
+
+
+def _train_and_evaluate(name, config, splits, clipping, args, backup):
+    """Builds, trains (resuming from `backup`, a `training.BackupAndRestore`) and evaluates one
+    model; returns a `TrainedModel`."""
     train, validation, test = _batches(splits, config, args.seed)
-    if config.course_models:
-        model = build_course_model(name)
-        clipping = clipping or COURSE_CLIPPING.get(name)
-    else:
-        model = build_modern_model(name, config.front_end)
     steps = config.epochs * int(train.cardinality())
-    model.compile(optimizer=_optimizer(config, clipping, steps),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    callbacks = []
+    with training.get_strategy(args.strategy).scope():
+        if config.course_models:
+            model = build_course_model(name)
+            clipping = clipping or COURSE_CLIPPING.get(name)
+        else:
+            model = build_modern_model(name, config.front_end)
+        model.compile(optimizer=_optimizer(config, clipping, steps),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    callbacks = [backup, keras.callbacks.TerminateOnNaN()]
     if config.patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             "val_loss", patience=config.patience, restore_best_weights=True))
     started = time.perf_counter()
-    history = model.fit(train, validation_data=validation, epochs=config.epochs, shuffle=False,
-                        callbacks=callbacks, verbose=common.fit_verbosity()).history
+    model.fit(train, validation_data=validation, epochs=config.epochs, shuffle=False,
+              callbacks=callbacks, verbose=common.fit_verbosity())
     seconds = time.perf_counter() - started
+    history = backup.history  # every epoch, those before a restart included
+    training.check_finite(history, name, f"lower --learning-rate (now {config.learning_rate:g}) "
+                                         "or clip the gradients, e.g. --clipnorm 1")
     epochs = len(history["loss"])
     _, val_accuracy = model.evaluate(validation, verbose=0)
     # The test split is used once: these predictions give the accuracy and the confusion matrix.
@@ -270,7 +325,7 @@ def _train_and_evaluate(name, config, splits, clipping, args):
     metrics = {
         "params": model.count_params(),
         "epochs": epochs,
-        "epoch_seconds": round(seconds / epochs, 2),
+        "epoch_seconds": round(seconds / max(1, epochs - backup.initial_epoch), 2),
         "val_accuracy": float(val_accuracy),
         "test_accuracy": float(np.mean(test_predictions == test_labels)),
         "clipping": clipping,

@@ -256,8 +256,7 @@ def run(main):
     are and exit 130.
     """
     prog = pathlib.Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "lab"
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         main()
     except LabError as error:
@@ -266,3 +265,6 @@ def run(main):
     except KeyboardInterrupt:
         print(f"\n{_interrupted_message(prog)}", file=sys.stderr)
         sys.exit(130)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
