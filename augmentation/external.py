@@ -44,6 +44,12 @@ class KerasCVRandAugment(_KerasLayerAugmentation):
     ):
         import keras_cv  # imported here: it is slow to import and only needed for comparisons
 
+        try:
+            tf.random.get_global_generator()
+        except RuntimeError:
+            # Op determinism is on (as in the labs) and no global generator is set; keras_cv's
+            # random ops draw from it, so give it a seeded one rather than fail.
+            tf.random.set_global_generator(tf.random.Generator.from_seed(seed or 0))
         layer = keras_cv.layers.RandAugment(
             value_range=tuple(value_range),
             augmentations_per_image=num_ops,

@@ -108,16 +108,16 @@ def _pipelines():
 
 
 def _time_slice(dataset, batches, seconds):
-    """Batches and seconds for up to `batches` batches (at least 2) or `seconds`, after one
-    untimed batch that starts the iterator's threads."""
+    """Batches, wall seconds and process CPU seconds for up to `batches` batches (at least 2) or
+    `seconds`, after one untimed batch that starts the iterator's threads."""
     iterator = iter(dataset.prefetch(tf.data.AUTOTUNE))
     next(iterator)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     done = 0
     while done < batches and (done < 2 or time.perf_counter() - start < seconds):
         next(iterator)
         done += 1
-    return done, time.perf_counter() - start
+    return done, time.perf_counter() - start, time.process_time() - cpu_start
 
 
 def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=None):
@@ -134,7 +134,7 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
         rounds: interleaved rounds (default 3, quick 1).
 
     Returns:
-        dict with `<name>_images_per_s`, `<name>_batches` and the ratios `ours_vs_keras_cv`,
+        dict with `<name>_images_per_s`, `<name>_batches`, `<name>_cpu_ms_per_batch` and the ratios `ours_vs_keras_cv`,
         `ours_vs_keras`, `ours_vs_identity`, ... of the pipelines that ran.
     """
     batches = batches or (12 if quick else 150)
@@ -151,15 +151,16 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
     }
     datasets = {name: build(_dataset()) for name, build in _pipelines().items()
                 if not only or name in only}
-    totals = {name: [0, 0.0] for name in datasets}
+    totals = {name: [0, 0.0, 0.0] for name in datasets}
     for _ in range(rounds):
         for name, dataset in datasets.items():
-            done, elapsed = _time_slice(dataset, -(-batches // rounds), seconds / rounds)
-            totals[name][0] += done
-            totals[name][1] += elapsed
-    for name, (done, elapsed) in totals.items():
+            measured = _time_slice(dataset, -(-batches // rounds), seconds / rounds)
+            totals[name] = [total + value for total, value in zip(totals[name], measured)]
+    for name, (done, elapsed, cpu) in totals.items():
         results[f"{name}_images_per_s"] = round(done * BATCH_SIZE / elapsed, 1)
         results[f"{name}_batches"] = done
+        # CPU time of this process per batch (all threads; includes prefetching ahead).
+        results[f"{name}_cpu_ms_per_batch"] = round(1000 * cpu / done, 1)
     for first, second in [("ours", "keras_cv"), ("ours", "keras"), ("ours_bilinear", "keras_cv"),
                           ("ours", "identity"), ("keras_cv", "identity")]:
         a, b = results.get(f"{first}_images_per_s"), results.get(f"{second}_images_per_s")

@@ -310,8 +310,7 @@ def main(argv=None):
 
     photo_path = args.image or sample_photo_path(DEFAULT_PHOTO)
     photo = load_photo(photo_path, config.image_size)
-    second_name = SECOND_PHOTO if args.image else SECOND_PHOTO
-    second = load_photo(sample_photo_path(second_name), config.image_size)
+    second = load_photo(sample_photo_path(SECOND_PHOTO), config.image_size)
     plots = not args.no_plots
 
     ops = run_galleries(out, photo, config, args, plots)
