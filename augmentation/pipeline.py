@@ -20,6 +20,7 @@ from augmentation.mix_up import MixUp
 from augmentation.rand_augment import RandAugment
 from augmentation.random_brightness import RandomBrightness
 from augmentation.random_contrast import RandomContrast
+from augmentation.random_crop import RandomCrop
 from augmentation.random_erasing import RandomErasing
 from augmentation.random_flip import RandomFlip
 from augmentation.random_hue import RandomHue
@@ -56,6 +57,11 @@ class AugmentationPipeline:
             op, probability = step if isinstance(step, tuple) else (step, 1.0)
             if not 0.0 <= probability <= 1.0:
                 raise ValueError(f"probability must be in [0, 1], got {probability} for {op!r}")
+            if probability < 1.0 and isinstance(op, RandomCrop) and not op.resize:
+                raise ValueError(
+                    f"{op!r} changes the image size, so it needs probability 1 "
+                    "(or resize=True)"
+                )
             op_range = check_value_range(getattr(op, "value_range", self.value_range))
             if op_range != self.value_range:
                 raise ValueError(

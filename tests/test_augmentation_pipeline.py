@@ -67,6 +67,13 @@ def test_value_range_mismatch_is_refused():
         aug.AugmentationPipeline([aug.RandomFlip(value_range=(0, 255))], value_range=(0, 1))
 
 
+def test_size_changing_crop_needs_probability_one():
+    with pytest.raises(ValueError, match="probability 1"):
+        aug.AugmentationPipeline([(aug.RandomCrop(8, 8), 0.5)])
+    crop = aug.AugmentationPipeline([aug.RandomCrop(8, 8)])
+    assert crop(np.zeros((2, 16, 16, 3), np.float32), seed=1).shape == (2, 8, 8, 3)
+
+
 def test_inference_is_a_no_op():
     images = np.ones((2, 4, 4, 3), np.uint8)
     assert aug.make_pipeline("course")(images, training=False) is images
