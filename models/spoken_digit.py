@@ -115,11 +115,13 @@ def _modern_body(name, x):
             if index < 2:
                 x = keras.layers.MaxPooling1D(2, name=f"pool{index}")(x)
         return keras.layers.GlobalAveragePooling1D(name="average")(x)
+    # Recurrent cells learn several times faster on frames normalised to zero mean, unit variance,
+    # and max pooling over time lets the frames of the word, not the padding after it, decide.
+    x = keras.layers.LayerNormalization(name="frame_norm")(x)
     if name == "simple_rnn":
         x = keras.layers.SimpleRNN(128, return_sequences=True, name="simple_rnn")(x)
-        return keras.layers.GlobalAveragePooling1D(name="average")(x)
-    if name == "gru":
+    elif name == "gru":
         x = keras.layers.GRU(128, return_sequences=True, name="gru")(x)
-        return keras.layers.GlobalAveragePooling1D(name="average")(x)
-    x = keras.layers.Bidirectional(keras.layers.LSTM(96, return_sequences=True), name="bilstm")(x)
-    return keras.layers.GlobalAveragePooling1D(name="average")(x)
+    else:
+        x = keras.layers.Bidirectional(keras.layers.LSTM(96, return_sequences=True), name="bilstm")(x)
+    return keras.layers.GlobalMaxPooling1D(name="max_over_time")(x)
