@@ -13,7 +13,7 @@ It reproduces the course notebook `3_4_spoken_digit` (`--preset course`: five mo
 Commands:
     python -m labs.bidirectional                       # modern preset: 4 models, official split
     python -m labs.bidirectional --preset course       # the notebook, then the clipping study
-    python -m labs.bidirectional --split speaker       # leave-one-speaker-out, 5 folds
+    python -m labs.bidirectional --split speaker --models conv1d   # 5 unseen-voice folds
     python -m labs.bidirectional --preset course --clipnorm 1.0   # clip every model's gradients
     python -m labs.bidirectional predict --model runs/bidirectional/models/best.keras digit.wav
     python -m labs.bidirectional --strategy mirrored   # data-parallel over every GPU
