@@ -28,7 +28,8 @@ class RandAugment(ImageAugmentation):
     (±0.3), translate_x / translate_y (±45 % of the size). Signed ops pick a random direction.
 
     Vectorised per layer of ops: `dispatch="partition"` (default) splits the batch by chosen op,
-    runs each op once on just its images (all geometric ops together in a single warp) and
+    runs each op once on just its images (the geometric ops in two calls: one row-shifting
+    `crop_and_resize` for shear_x / translate_x / translate_y, one warp for the others) and
     stitches the batch back; `dispatch="select"` runs every op on the whole batch and selects per
     image (simpler, slower with many ops; kept for comparison in the benchmark).
 
@@ -41,7 +42,8 @@ class RandAugment(ImageAugmentation):
             keras_cv's list).
         dispatch: `"partition"` or `"select"`, see above.
         interpolation: for the geometric ops, `"nearest"` (TensorFlow's reference RandAugment;
-            one gather, fast) or `"bilinear"` (smoother, slower on CPU).
+            fast: shear_x / translate_x / translate_y move each row by a rounded offset, the
+            others are one gather) or `"bilinear"` (smoother, slower on CPU).
         value_range: `(low, high)` of the float images.
         seed: seeds the op's own generator (used when a call passes no seed).
 
@@ -87,18 +89,19 @@ class RandAugment(ImageAugmentation):
             raise ValueError(f"interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
         self.interpolation = interpolation
         # Index into GEOMETRIC_OPS for each op (-1: not geometric), and the op's group for
-        # partitioning: one group per non-geometric op plus one shared by all geometric ops.
+        # partitioning: one group per non-geometric op, one for the row-shift ops (nearest
+        # interpolation only) and one for the other geometric ops (a general warp).
         self._geometric_index = [
             ops_lib.GEOMETRIC_OPS.index(name) if name in ops_lib.GEOMETRIC_OPS else -1
             for name in self.ops
         ]
-        self._groups = sorted({name for name in self.ops if name not in ops_lib.GEOMETRIC_OPS})
-        if any(index >= 0 for index in self._geometric_index):
-            self._groups.append("geometric")
-        self._group_of_op = [
-            self._groups.index("geometric" if index >= 0 else name)
-            for name, index in zip(self.ops, self._geometric_index)
-        ]
+        group_of_name = {name: name for name in self.ops if name in ops_lib.NON_GEOMETRIC_OPS}
+        for name in self.ops:
+            if name in ops_lib.GEOMETRIC_OPS:
+                row_shift = name in ops_lib.ROW_SHIFT_OPS and interpolation == "nearest"
+                group_of_name[name] = "shift_rows" if row_shift else "warp"
+        self._groups = sorted(set(group_of_name.values()))
+        self._group_of_op = [self._groups.index(group_of_name[name]) for name in self.ops]
 
     def sample(self, batch_shape, seed):
         shape = [batch_shape[0], self.num_ops]
@@ -134,12 +137,17 @@ class RandAugment(ImageAugmentation):
                 images = self._apply_selected(images, *args)
         return images if low == 0 else images * (high - low) + low
 
-    def _warp_geometric(self, images, op_index, magnitude, sign, scale):
+    def _run_group(self, name, images, op_index, magnitude, sign, scale):
+        """Runs group `name` (an op, `"shift_rows"` or `"warp"`) on every image given."""
+        if name not in ("shift_rows", "warp"):
+            return ops_lib.NON_GEOMETRIC_OPS[name](images, magnitude, sign, scale)
         geometric_index = tf.gather(tf.constant(self._geometric_index, tf.int32), op_index)
         shape = tf.shape(images)
         transforms = ops_lib.geometric_transforms(
             geometric_index, magnitude, sign, shape[1], shape[2]
         )
+        if name == "shift_rows":
+            return ops_lib.shift_rows(images, transforms, scale)
         return ops_lib.warp(images, transforms, self.interpolation, scale)
 
     def _apply_partitioned(self, images, op_index, magnitude, sign, scale):
@@ -148,26 +156,22 @@ class RandAugment(ImageAugmentation):
         outputs = []
         for name, indices in zip(self._groups, positions):
             subset = tf.gather(images, indices)
-            sub_args = (tf.gather(magnitude, indices), tf.gather(sign, indices), scale)
-            if name == "geometric":
-                output = self._warp_geometric(subset, tf.gather(op_index, indices), *sub_args)
-            else:
-                output = ops_lib.NON_GEOMETRIC_OPS[name](subset, *sub_args)
-            outputs.append(output)
+            outputs.append(self._run_group(
+                name, subset, tf.gather(op_index, indices), tf.gather(magnitude, indices),
+                tf.gather(sign, indices), scale,
+            ))
         stitched = tf.dynamic_stitch(positions, outputs)
         return tf.ensure_shape(stitched, images.shape)
 
     def _apply_selected(self, images, op_index, magnitude, sign, scale):
+        group = tf.gather(tf.constant(self._group_of_op, tf.int32), op_index)  # (B,)
         output = images
-        for index, name in enumerate(self.ops):
-            if name in ops_lib.NON_GEOMETRIC_OPS and name != "identity":
-                chosen = tf.reshape(tf.equal(op_index, index), [-1, 1, 1, 1])
-                candidate = ops_lib.NON_GEOMETRIC_OPS[name](images, magnitude, sign, scale)
-                output = tf.where(chosen, candidate, output)
-        if "geometric" in self._groups:
-            is_geometric = tf.gather(tf.constant(self._geometric_index), op_index) >= 0
-            warped = self._warp_geometric(images, op_index, magnitude, sign, scale)
-            output = tf.where(tf.reshape(is_geometric, [-1, 1, 1, 1]), warped, output)
+        for index, name in enumerate(self._groups):
+            if name == "identity":
+                continue
+            chosen = tf.reshape(tf.equal(group, index), [-1, 1, 1, 1])
+            candidate = self._run_group(name, images, op_index, magnitude, sign, scale)
+            output = tf.where(chosen, candidate, output)
         return output
 
     def get_config(self):

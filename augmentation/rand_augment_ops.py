@@ -15,6 +15,9 @@ import math
 import tensorflow as tf
 
 GEOMETRIC_OPS = ("rotate", "shear_x", "shear_y", "translate_x", "translate_y")
+# Geometric ops that move each row as a whole (source pixel (x + dx(y), y + dy(y))): with nearest
+# interpolation they take the fast `shift_rows` path instead of a per-pixel gather.
+ROW_SHIFT_OPS = ("shear_x", "translate_x", "translate_y")
 
 MAX_ROTATE_DEGREES = 30.0
 MAX_SHEAR = 0.3
@@ -27,9 +30,20 @@ def _column(values):
     return tf.reshape(values, [-1, 1, 1, 1])
 
 
+def clip(images, scale):
+    """Clips to [0, scale] in one pass (`tf.clip_by_value` is a minimum and then a maximum)."""
+    return tf.raw_ops.ClipByValue(
+        t=images, clip_value_min=tf.constant(0.0, images.dtype),
+        clip_value_max=tf.constant(scale, images.dtype),
+    )
+
+
 def _blend(degenerate, images, factor, scale):
-    """PIL ImageEnhance: `degenerate + factor * (images - degenerate)`, clipped to [0, scale]."""
-    return tf.clip_by_value(degenerate + _column(factor) * (images - degenerate), 0.0, scale)
+    """PIL ImageEnhance: `degenerate + factor * (images - degenerate)`, clipped to [0, scale];
+    computed as `factor * images + (1 - factor) * degenerate`, so that a small `degenerate`
+    (a mean, a grey channel) is scaled rather than the whole batch."""
+    factor = _column(factor)
+    return clip(factor * images + (1.0 - factor) * degenerate, scale)
 
 
 def _enhance_factor(magnitude, sign):
@@ -59,7 +73,7 @@ def auto_contrast(images, magnitude, sign, scale=1.0):
     stretch = tf.where(span > 0, scale / tf.where(span > 0, span, 1.0), 1.0)
     offset = tf.where(span > 0, -low * stretch, 0.0)
     # The clip only catches float rounding (1.0000001).
-    return tf.clip_by_value(tf.reshape(flat * stretch + offset, shape), 0.0, scale)
+    return clip(tf.reshape(flat * stretch + offset, shape), scale)
 
 
 def _round_to_int(values):
@@ -72,7 +86,7 @@ def _round_to_int(values):
 
 def _levels(images, scale=1.0):
     """`round(255 x / scale)` as int32 for x in [0, scale]."""
-    return _round_to_int(images * (255.0 / scale))
+    return _round_to_int(images if scale == 255.0 else images * (255.0 / scale))
 
 
 def equalize(images, magnitude, sign, scale=1.0):
@@ -80,15 +94,21 @@ def equalize(images, magnitude, sign, scale=1.0):
     shape = tf.shape(images)
     n, channels = shape[0], shape[3]
     pixels = shape[1] * shape[2]
-    levels = _levels(tf.clip_by_value(tf.reshape(images, [n, pixels, channels]), 0.0, scale), scale)
-    # Row (image, channel) r owns histogram bins [256 r, 256 r + 256): one flat bincount.
-    ids = levels + tf.reshape(tf.range(n * channels) * 256, [n, 1, channels])  # (N, H*W, C)
+    flat = clip(tf.reshape(images, [n, pixels, channels]), scale)
+    if scale != 255.0:
+        flat = flat * (255.0 / scale)
+    # Row (image, channel) r owns histogram bins [256 r, 256 r + 256): one flat bincount. The
+    # bin id round(level) + 256 r comes from `_round_to_int`'s trick with r folded into its
+    # integer subtraction (one pass instead of two).
+    magic = tf.bitcast(tf.constant(12582912.0, tf.float32), tf.int32)
+    row_offset = tf.reshape(tf.range(n * channels) * 256, [n, 1, channels])
+    ids = tf.bitcast(flat + 12582912.0, tf.int32) - (magic - row_offset)  # (N, H*W, C)
     histogram = tf.math.bincount(
         tf.reshape(ids, [-1]), minlength=n * channels * 256, maxlength=n * channels * 256
     )
     histogram = tf.reshape(histogram, [n * channels, 256])
     # PIL: step = (pixels - count of the highest level present) // 255.
-    top_level = tf.reshape(tf.reduce_max(levels, axis=1), [-1])  # (N*C,)
+    top_level = tf.reduce_max(tf.where(histogram > 0, tf.range(256)[None, :], 0), axis=1)
     top_count = tf.gather(histogram, top_level, batch_dims=1)
     step = (pixels - top_count) // 255
     safe_step = tf.maximum(step, 1)[:, None]
@@ -111,7 +131,7 @@ def posterize(images, magnitude, sign, scale=1.0):
     """Keeps `8 - round(4 m)` bits per channel (8 bits: unchanged)."""
     bits = 8 - tf.cast(tf.round(4.0 * magnitude), tf.int32)
     step = _column(tf.cast(tf.bitwise.left_shift(1, 8 - bits), tf.float32))
-    levels = tf.cast(_levels(tf.clip_by_value(images, 0.0, scale), scale), tf.float32)
+    levels = tf.cast(_levels(clip(images, scale), scale), tf.float32)
     posterized = tf.minimum(tf.floor(levels / step) * step * (scale / 255.0), scale)
     changed = _column(tf.cast(bits < 8, images.dtype))
     return images + changed * (posterized - images)
@@ -130,7 +150,7 @@ def contrast(images, magnitude, sign, scale=1.0):
 
 def brightness(images, magnitude, sign, scale=1.0):
     """Blends with black (PIL `ImageEnhance.Brightness`)."""
-    return _blend(tf.zeros_like(images), images, _enhance_factor(magnitude, sign), scale)
+    return clip(images * _column(_enhance_factor(magnitude, sign)), scale)
 
 
 def sharpness(images, magnitude, sign, scale=1.0):
@@ -206,6 +226,52 @@ def geometric_transforms(op_index, magnitude, sign, height, width):
     return tf.concat([transform, tf.zeros_like(transform[:, :2])], axis=1)
 
 
+def shift_rows(images, transforms, scale=1.0):
+    """Nearest-neighbour warp for transforms that shift whole rows (`ROW_SHIFT_OPS`).
+
+    Output row y of image n is input row `y + round(b2)`, shifted by `round(a1 y + a2)` columns
+    (the offsets are rounded per row, so every row moves rigidly); pixels from outside are
+    mid-grey. One `crop_and_resize` call with one box per output row does it, about twice as
+    fast on CPU as `warp`'s per-pixel gather.
+
+    Args:
+        images: `(N, H, W, C)` float32 in [0, scale].
+        transforms: `(N, 8)` from `geometric_transforms`, with a0 = b1 = 1 and b0 = 0.
+        scale: the images' range is [0, scale] (the fill is mid-grey of it).
+
+    Returns:
+        `(N, H, W, C)` float32.
+    """
+    shape = tf.shape(images)
+    n, height, width = shape[0], shape[1], shape[2]
+    y = tf.cast(tf.range(height), tf.float32)[None, :]  # (1, H)
+    shift_x = tf.cast(_round_to_int(transforms[:, 1, None] * y + transforms[:, 2, None]), tf.float32)
+    source_y = tf.cast(tf.range(height)[None, :] + _round_to_int(transforms[:, 5, None]), tf.float32)
+    last_y = tf.cast(height - 1, tf.float32)
+    last_x = tf.cast(width - 1, tf.float32)
+    # For a box [y1, x1, y2, x2] and crop size (1, W), crop_and_resize reads row
+    # (y1 + y2) / 2 * (H - 1) and column x1 * (W - 1) + x (x2 - x1) for output column x, rounds
+    # to the nearest pixel and fills outside [0, H - 1] x [0, W - 1]. Each source coordinate k is
+    # nudged by 0.25 - 0.5 k / (size - 1): inward at both edges, so that float error cannot push
+    # an edge pixel outside, and too little to change the rounding.
+    box_y = (source_y + 0.25 - 0.5 * source_y / last_y) / last_y  # (N, H)
+    box_x1 = (shift_x * (1.0 - 0.5 / last_x) + 0.25) / last_x  # (N, H)
+    box_x2 = box_x1 + (1.0 - 0.5 / last_x)
+    boxes = tf.reshape(tf.stack([box_y, box_x1, box_y, box_x2], axis=-1), [-1, 4])  # (N*H, 4)
+
+    def by_rows():
+        rows = tf.image.crop_and_resize(
+            images, boxes, tf.repeat(tf.range(n), height), tf.stack([1, width]),
+            method="nearest", extrapolation_value=FILL_VALUE * scale,
+        )  # (N*H, 1, W, C)
+        return tf.reshape(rows, shape)
+
+    # A 1-pixel-wide or -high image has no (size - 1) to normalise by: the general warp.
+    return tf.cond(
+        tf.minimum(height, width) >= 2, by_rows, lambda: warp(images, transforms, "nearest", scale)
+    )
+
+
 def warp(images, transforms, interpolation="nearest", scale=1.0):
     """Applies one affine transform per image; pixels from outside the image are mid-grey.
 
@@ -229,7 +295,7 @@ def warp(images, transforms, interpolation="nearest", scale=1.0):
             interpolation="BILINEAR",
             fill_mode="CONSTANT",
         )
-        return tf.clip_by_value(warped, 0.0, scale)  # interpolation can round past the range
+        return clip(warped, scale)  # interpolation can round past the range
     shape = tf.shape(images)
     n, height, width, channels = shape[0], shape[1], shape[2], shape[3]
     x = tf.cast(tf.range(width), tf.float32)[None, None, :]  # (1, 1, W)
