@@ -443,7 +443,7 @@ def _confusion_figure(run, name):
         if count:
             ax.text(col, row, count, ha="center", va="center",
                     color="white" if count > matrix.max() / 2 else "black", fontsize="small")
-    ax.set(title=f"Confusion matrix of {name} on the test split "
+    ax.set(title=f"Confusion matrix of {name} on the test split\n"
                  f"({(predicted == labels).mean():.1%} correct)",
            xlabel="predicted digit", ylabel="spoken digit",
            xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES))
