@@ -95,8 +95,9 @@ def markdown(results):
         "|---|---:|---:|---:|---|",
     ]
     for row in results["rows"]:
+        ratio = f"{row['ratio']:,.0f}x" if row["ratio"] >= 100 else f"{row['ratio']:.3g}x"
         lines.append(f"| {row['metric']} ({row['unit']}) | {row['ours']:.4g} | "
-                     f"{row['anchor']:.4g} | {row['ratio']:.3g}x | {results['machine']} |")
+                     f"{row['anchor']:.4g} | {ratio} | {results['machine']} |")
     return "\n".join(lines) + "\n"
 
 
