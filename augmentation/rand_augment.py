@@ -31,7 +31,7 @@ class RandAugment(ImageAugmentation):
     runs each op once on just its images (the geometric ops in two calls: one row-shifting
     `crop_and_resize` for shear_x / translate_x / translate_y, one warp for the others) and
     stitches the batch back; `dispatch="select"` runs every op on the whole batch and selects per
-    image (simpler, slower with many ops; kept for comparison in the benchmark).
+    image (simple and several times slower: the reference the tests check "partition" against).
 
     Args:
         num_ops: operations per image (the paper's N).

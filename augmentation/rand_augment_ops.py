@@ -144,7 +144,10 @@ def color(images, magnitude, sign, scale=1.0):
 
 def contrast(images, magnitude, sign, scale=1.0):
     """Blends with the image's mean grey level (PIL `ImageEnhance.Contrast`)."""
-    mean = tf.reduce_mean(_grayscale(images), axis=[1, 2, 3], keepdims=True)
+    shape = tf.shape(images)
+    # The mean luma is the luma of the channel means: no grey image needed.
+    channel_means = tf.reduce_mean(tf.reshape(images, [shape[0], -1, shape[3]]), axis=1)  # (N, C)
+    mean = tf.reshape(_grayscale(channel_means[:, None, None, :]), [-1, 1, 1, 1])
     return _blend(mean, images, _enhance_factor(magnitude, sign), scale)
 
 
@@ -261,7 +264,8 @@ def shift_rows(images, transforms, scale=1.0):
 
     def by_rows():
         rows = tf.image.crop_and_resize(
-            images, boxes, tf.repeat(tf.range(n), height), tf.stack([1, width]),
+            images, boxes, tf.repeat(tf.range(n), height),
+            [1, images.shape[2] or width],  # static when known (grappler then knows the cost)
             method="nearest", extrapolation_value=FILL_VALUE * scale,
         )  # (N*H, 1, W, C)
         return tf.reshape(rows, shape)
