@@ -79,14 +79,17 @@ class WaveformAugmentation(keras.layers.Layer):
     """Training-only waveform augmentation: random delay, speed change and white noise, per clip.
 
     Speed change resamples the clip by a factor in `[1 - speed_range, 1 + speed_range]`, moving pitch
-    and formants the way a different voice does; that is what helps most on voices never heard. At
-    inference (`training=False`) the input is returned unchanged.
+    and formants the way a different voice does. At inference (`training=False`) the input is
+    returned unchanged.
 
     Args:
         sample_rate: samples per second.
         max_shift: largest delay, as a fraction of a second; the clip moves right, zeros fill in.
         speed_range: largest relative speed change.
-        noise_snr_db: `(low, high)` signal-to-noise ratio range of the added white noise.
+        noise_snr_db: `(low, high)` signal-to-noise ratio range of the added white noise, the
+            signal's power taken over the whole window (a short clip gets relatively more noise).
+            Noise is added only up to the recording's last nonzero sample: zero padding after it
+            stays silent, as it is at inference.
         seed: seed of the layer's random draws.
     """
 
@@ -112,7 +115,12 @@ class WaveformAugmentation(keras.layers.Layer):
         # Output sample t reads the input at (t - delay) * speed, linearly interpolated.
         time = tf.cast(tf.range(samples), tf.float32)[None, :]
         position = (time - delay) * speed  # (batch, samples)
-        inside = (position >= 0.0) & (position <= tf.cast(samples - 1, tf.float32))
+        # The recording ends at its last nonzero sample; the zero padding after it stays silent,
+        # as it is at inference, so noise goes only where the recording is.
+        nonzero = tf.cast(tf.not_equal(waveforms, 0.0), tf.float32)
+        trailing_zeros = tf.argmax(tf.reverse(nonzero, [1]), axis=1, output_type=tf.int32)
+        end = tf.cast(samples - 1 - trailing_zeros, tf.float32)[:, None]  # last nonzero sample
+        inside = (position >= 0.0) & (position < end + 1.0)  # interpolating into the padding
         position = tf.clip_by_value(position, 0.0, tf.cast(samples - 1, tf.float32))
         left = tf.cast(tf.floor(position), tf.int32)
         right = tf.minimum(left + 1, samples - 1)
@@ -127,7 +135,8 @@ class WaveformAugmentation(keras.layers.Layer):
         snr_db = keras.random.uniform((batch, 1), low, high, seed=self.seed_generator)
         rms = tf.sqrt(tf.reduce_mean(tf.square(resampled), axis=-1, keepdims=True))
         noise = keras.random.normal((batch, samples), seed=self.seed_generator)
-        return resampled + noise * rms * tf.pow(10.0, -snr_db / 20.0)
+        noise = tf.where(inside, noise * rms * tf.pow(10.0, -snr_db / 20.0), 0.0)
+        return resampled + noise
 
     def compute_output_shape(self, input_shape):
         return input_shape

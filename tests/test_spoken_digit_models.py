@@ -74,6 +74,18 @@ def test_waveform_augmentation_delays_and_keeps_the_shape():
     assert np.abs(out).sum() == pytest.approx(1000.0, rel=1e-3)  # no speed change: energy kept
 
 
+def test_waveform_noise_stays_inside_the_recording():
+    # Zero padding after the recording must stay silent, as it is at inference.
+    clip = np.zeros((2, 8000), "float32")
+    clip[:, :3000] = np.random.default_rng(5).normal(0, 1000, (2, 3000))
+    layer = WaveformAugmentation(max_shift=0.0, speed_range=0.0, noise_snr_db=(10.0, 10.0), seed=1)
+    out = layer(clip, training=True).numpy()
+    assert np.all(out[:, 3000:] == 0.0)
+    noise = out[:, :3000] - clip[:, :3000]
+    # 10 dB below the signal power of the whole window: 0.316 * sqrt(3000 / 8000) = 0.19.
+    assert noise.std() / clip[:, :3000].std() == pytest.approx(0.194, rel=0.1)
+
+
 def test_spec_augment_masks_whole_rows_and_columns():
     features = np.ones((4, 61, 40), "float32")
     masked = SpecAugment(time_masks=1, time_mask_width=8, freq_masks=1, freq_mask_width=6,
