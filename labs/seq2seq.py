@@ -344,6 +344,20 @@ def with_learning_rate(config, learning_rate):
     )
 
 
+
+def _run_metrics(args, config, variant_metrics, **extra):
+    """metrics.json: the run's settings, `extra` (best_variant, or diverged), every variant."""
+    return {
+        "lab": "seq2seq",
+        "preset": args.preset,
+        "seed": args.seed,
+        "quick": args.quick,
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        **extra,
+        "variants": variant_metrics,
+    }
+
 def main(argv=None):
     parser = common.make_parser("seq2seq", __doc__, PRESETS)
     training.add_flags(parser)
@@ -373,19 +387,8 @@ def main(argv=None):
         except training.Diverged as error:
             # Keep what the finished variants and the diverged one's epochs show, then stop.
             common.write_history_csv(out / "history.csv", {**histories, error.run: error.history})
-            common.write_metrics(
-                out,
-                {
-                    "lab": "seq2seq",
-                    "preset": args.preset,
-                    "seed": args.seed,
-                    "quick": args.quick,
-                    "epochs": config.epochs,
-                    "batch_size": config.batch_size,
-                    "diverged": {"variant": error.run, "message": str(error)},
-                    "variants": variant_metrics,
-                },
-            )
+            diverged = {"variant": error.run, "message": str(error)}
+            common.write_metrics(out, _run_metrics(args, config, variant_metrics, diverged=diverged))
             raise
         path = out / "models" / f"{variant.name}.keras"
         model.save(path)
@@ -413,16 +416,8 @@ def main(argv=None):
                 save_figure(plot_attention(name, outputs), out / f"attention_{name}.png")
         save_figure(plot_error_by_step(results), out / "error_by_step.png")
 
-    metrics = {
-        "lab": "seq2seq",
-        "preset": args.preset,
-        "seed": args.seed,
-        "quick": args.quick,
-        "epochs": config.epochs,
-        "batch_size": config.batch_size,
-        "best_variant": min(variant_metrics, key=lambda n: variant_metrics[n]["free_running_mse"]),
-        "variants": variant_metrics,
-    }
+    best = min(variant_metrics, key=lambda name: variant_metrics[name]["free_running_mse"])
+    metrics = _run_metrics(args, config, variant_metrics, best_variant=best)
     common.write_metrics(out, metrics)
     print(
         f"\nbest variant: {metrics['best_variant']} (free_running_mse "
