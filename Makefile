@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install -r requirements.txt
 	touch $@
 
-demo: setup  ## set up, then run the main lab (spoken digits, about 10 minutes on 2 cores)
+demo: setup  ## set up, then run the main lab (spoken digits, four models)
 	$(BIN)/python -m labs.bidirectional
 
 test: setup  ## set up, then run the test suite CI runs
