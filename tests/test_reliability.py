@@ -48,7 +48,7 @@ def _one_clear_line(stderr):
     [
         ("labs.seq2seq", ["--quick"]),
         # Two of the four models keep it fast: a convolutional and a recurrent one, both shuffled.
-        ("labs.bidirectional", ["--quick", "--models", "conv1d,bilstm"]),
+        ("labs.bidirectional", ["--quick", "--models", "conv1d,simple_rnn"]),
     ],
 )
 def test_same_seed_gives_identical_results_in_fresh_processes(module, args, tmp_path, request):
