@@ -145,7 +145,7 @@ def main(argv=None):
     for fold in folds:
         splits = _load(split, fold, args)
         for name in models:
-            label = name if fold is None else f"{name}_{fold}"
+            label = _run_label(name, fold)
             print(f"\n== {label} ==")
             finished = resume.finished(label)  # trained before a restart
             if finished:
@@ -177,9 +177,7 @@ def main(argv=None):
         metrics["clipping_study"], study_steps = _clipping_study(config, args)
         common.write_json(out / "clipping_study_steps.json", study_steps)
 
-    histories = {
-        name if fold is None else f"{name}_{fold}": run.history for (name, fold), run in runs.items()
-    }
+    histories = {_run_label(*key): run.history for key, run in runs.items()}
     common.write_history_csv(out / "history.csv", histories)
     if not args.no_plots:
         _plot_everything(out, metrics, histories, best, splits.train, study_steps)
@@ -190,15 +188,19 @@ def main(argv=None):
     return metrics
 
 
+def _run_label(name, fold):
+    """A model's name in files and tables: `gru`, or `gru_theo` for the fold holding theo out."""
+    return name if fold is None else f"{name}_{fold}"
+
+
 def _write_partial_results(out, args, split, runs, diverged, error):
     """After a divergence: metrics.json with the models finished so far and what diverged,
     history.csv with their epochs and the diverged model's."""
-    labels = {(name, fold): name if fold is None else f"{name}_{fold}" for name, fold in runs}
-    histories = {labels[key]: run.history for key, run in runs.items()}
+    histories = {_run_label(*key): run.history for key, run in runs.items()}
     common.write_history_csv(out / "history.csv", {**histories, diverged: error.history})
     common.write_metrics(out, {
         "preset": args.preset, "split": split, "seed": args.seed,
-        "models": {labels[key]: run.metrics for key, run in runs.items()},
+        "models": {_run_label(*key): run.metrics for key, run in runs.items()},
         "diverged": {"model": diverged, "message": str(error)},
     })
 
