@@ -48,6 +48,17 @@ def _dataset(num_images=256, seed=0):
     )
 
 
+def _then_mix_up(rand_augment, mix_up):
+    """A `(images, labels)` map function: a Keras-style RandAugment layer, then its MixUp layer."""
+
+    def augment(images, labels):
+        out = mix_up({"images": rand_augment(images, training=True), "labels": labels},
+                     training=True)
+        return out["images"], out["labels"]
+
+    return augment
+
+
 def _pipelines():
     """name -> function(batched dataset) -> augmented dataset."""
     autotune = tf.data.AUTOTUNE
@@ -73,12 +84,7 @@ def _pipelines():
         )
         mix_up = keras_cv.layers.MixUp(alpha=ALPHA, seed=0)
 
-        def augment(images, labels):
-            out = mix_up({"images": rand_augment(images, training=True), "labels": labels},
-                         training=True)
-            return out["images"], out["labels"]
-
-        return ds.map(augment, num_parallel_calls=autotune)
+        return ds.map(_then_mix_up(rand_augment, mix_up), num_parallel_calls=autotune)
 
     def keras_pipeline(ds):
         import keras
@@ -88,12 +94,7 @@ def _pipelines():
         )
         mix_up = keras.layers.MixUp(alpha=ALPHA, seed=0)
 
-        def augment(images, labels):
-            out = mix_up({"images": rand_augment(images, training=True), "labels": labels},
-                         training=True)
-            return out["images"], out["labels"]
-
-        return ds.map(augment, num_parallel_calls=autotune)
+        return ds.map(_then_mix_up(rand_augment, mix_up), num_parallel_calls=autotune)
 
     def identity(ds):
         return ds.map(lambda images, labels: (images, labels), num_parallel_calls=autotune)
