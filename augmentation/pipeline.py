@@ -97,7 +97,8 @@ class AugmentationPipeline:
         """Maps the pipeline over a *batched* dataset of images or `(images, labels[, weights])`.
 
         Returns:
-            The mapped dataset; usable in `model.fit` as is.
+            The mapped dataset; usable in `model.fit` as is. Its tf.data options run each map
+            call on one thread (`max_intra_op_parallelism=1`), several batches at once.
         """
         seeds = tf.data.Dataset.random(seed=self.seed, rerandomize_each_iteration=True).batch(2)
 

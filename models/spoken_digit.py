@@ -115,13 +115,16 @@ def _modern_body(name, x):
             if index < 2:
                 x = keras.layers.MaxPooling1D(2, name=f"pool{index}")(x)
         return keras.layers.GlobalAveragePooling1D(name="average")(x)
-    # Recurrent cells learn several times faster on frames normalised to zero mean, unit variance,
-    # and max pooling over time lets the frames of the word, not the padding after it, decide.
+    # Recurrent cells learn several times faster on frames normalised to zero mean, unit variance.
     x = keras.layers.LayerNormalization(name="frame_norm")(x)
+    # Pairs of 16 ms frames max-pooled into 32 ms steps: half the sequential steps (twice as
+    # fast), still several steps per phoneme.
+    x = keras.layers.MaxPooling1D(2, name="frame_pool")(x)  # (batch, frames // 2, mels)
     if name == "simple_rnn":
         x = keras.layers.SimpleRNN(128, return_sequences=True, name="simple_rnn")(x)
     elif name == "gru":
         x = keras.layers.GRU(128, return_sequences=True, name="gru")(x)
     else:
         x = keras.layers.Bidirectional(keras.layers.LSTM(96, return_sequences=True), name="bilstm")(x)
+    # Max pooling over time lets the steps of the word, not the padding after it, decide.
     return keras.layers.GlobalMaxPooling1D(name="max_over_time")(x)
