@@ -16,6 +16,17 @@ KERAS_CV_OPS = (
     "shear_x", "shear_y", "translate_x", "translate_y",
 )
 _DISPATCHES = ("partition", "select")
+# Fast nearest-neighbour paths for geometric ops that move whole rows or whole columns.
+_SHIFT_GROUPS = {"shift_rows": ops_lib.shift_rows, "shift_columns": ops_lib.shift_columns}
+
+
+def _geometric_group(name, interpolation):
+    """The partition group of geometric op `name`: a shift group when it has one, else `"warp"`."""
+    if interpolation == "nearest" and name in ops_lib.ROW_SHIFT_OPS:
+        return "shift_rows"
+    if interpolation == "nearest" and name in ops_lib.COLUMN_SHIFT_OPS:
+        return "shift_columns"
+    return "warp"
 
 
 class RandAugment(ImageAugmentation):
@@ -28,9 +39,9 @@ class RandAugment(ImageAugmentation):
     (±0.3), translate_x / translate_y (±45 % of the size). Signed ops pick a random direction.
 
     Vectorised per layer of ops: `dispatch="partition"` (default) splits the batch by chosen op,
-    runs each op once on just its images (the geometric ops in two calls: one row-shifting
-    `crop_and_resize` for shear_x / translate_x / translate_y, one warp for the others) and
-    stitches the batch back; `dispatch="select"` runs every op on the whole batch and selects per
+    runs each op once on just its images (the geometric ops in three calls: one row-shifting
+    `crop_and_resize` for shear_x / translate_x / translate_y, the same on the transposed images
+    for shear_y, one warp for rotate) and stitches the batch back; `dispatch="select"` runs every op on the whole batch and selects per
     image (simple and several times slower: the reference the tests check "partition" against).
 
     Args:
@@ -42,8 +53,8 @@ class RandAugment(ImageAugmentation):
             keras_cv's list).
         dispatch: `"partition"` or `"select"`, see above.
         interpolation: for the geometric ops, `"nearest"` (TensorFlow's reference RandAugment;
-            fast: shear_x / translate_x / translate_y move each row by a rounded offset, the
-            others are one gather) or `"bilinear"` (smoother, slower on CPU).
+            fast: shear_x / translate_x / translate_y move each row by a rounded offset, shear_y
+            each column, rotate is one gather) or `"bilinear"` (smoother, slower on CPU).
         value_range: `(low, high)` of the float images.
         seed: seeds the op's own generator (used when a call passes no seed).
 
@@ -89,8 +100,8 @@ class RandAugment(ImageAugmentation):
             raise ValueError(f"interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
         self.interpolation = interpolation
         # Index into GEOMETRIC_OPS for each op (-1: not geometric), and the op's group for
-        # partitioning: one group per non-geometric op, one for the row-shift ops (nearest
-        # interpolation only) and one for the other geometric ops (a general warp).
+        # partitioning: one group per non-geometric op, one for the row-shift ops and one for the
+        # column-shift ops (nearest interpolation only), one for the rest (a general warp).
         self._geometric_index = [
             ops_lib.GEOMETRIC_OPS.index(name) if name in ops_lib.GEOMETRIC_OPS else -1
             for name in self.ops
@@ -98,8 +109,7 @@ class RandAugment(ImageAugmentation):
         group_of_name = {name: name for name in self.ops if name in ops_lib.NON_GEOMETRIC_OPS}
         for name in self.ops:
             if name in ops_lib.GEOMETRIC_OPS:
-                row_shift = name in ops_lib.ROW_SHIFT_OPS and interpolation == "nearest"
-                group_of_name[name] = "shift_rows" if row_shift else "warp"
+                group_of_name[name] = _geometric_group(name, interpolation)
         self._groups = sorted(set(group_of_name.values()))
         self._group_of_op = [self._groups.index(group_of_name[name]) for name in self.ops]
 
@@ -138,17 +148,18 @@ class RandAugment(ImageAugmentation):
         return images if low == 0 else images * (high - low) + low
 
     def _run_group(self, name, images, op_index, magnitude, sign, scale):
-        """Runs group `name` (an op, `"shift_rows"` or `"warp"`) on every image given."""
-        if name not in ("shift_rows", "warp"):
+        """Runs group `name` (an op, `"shift_rows"`, `"shift_columns"` or `"warp"`) on every image
+        given."""
+        if name in ops_lib.NON_GEOMETRIC_OPS:
             return ops_lib.NON_GEOMETRIC_OPS[name](images, magnitude, sign, scale)
         geometric_index = tf.gather(tf.constant(self._geometric_index, tf.int32), op_index)
         shape = tf.shape(images)
         transforms = ops_lib.geometric_transforms(
             geometric_index, magnitude, sign, shape[1], shape[2]
         )
-        if name == "shift_rows":
-            return ops_lib.shift_rows(images, transforms, scale)
-        return ops_lib.warp(images, transforms, self.interpolation, scale)
+        if name == "warp":
+            return ops_lib.warp(images, transforms, self.interpolation, scale)
+        return _SHIFT_GROUPS[name](images, transforms, scale)
 
     def _apply_partitioned(self, images, op_index, magnitude, sign, scale):
         group = tf.gather(tf.constant(self._group_of_op, tf.int32), op_index)  # (B,)

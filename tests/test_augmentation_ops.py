@@ -311,6 +311,21 @@ def test_randaugment_enhance_ops_match_pil():
                                atol=1.01 / 255)
 
 
+@pytest.mark.parametrize("name", ["shear_x", "shear_y", "translate_x", "translate_y"])
+def test_randaugment_row_and_column_shifts_equal_the_general_warp(name):
+    images = _images(batch=4, height=12, width=16)
+    op = aug.RandAugment(1, 0.37, ops=(name,))
+    params = _randaugment_params([0, 0, 0, 0], 0.37)
+    params["sign"] = tf.constant([[1.0], [-1.0], [1.0], [-1.0]])
+    transforms = ra_ops.geometric_transforms(
+        tf.fill([4], ra_ops.GEOMETRIC_OPS.index(name)), params["magnitude"][:, 0],
+        params["sign"][:, 0], 12, 16,
+    )
+    expected = ra_ops.warp(tf.constant(images), transforms, "nearest")
+    np.testing.assert_allclose(op.apply(images, params), expected, atol=1e-6)
+    assert not np.allclose(expected, images)  # the op moved the pixels
+
+
 def test_randaugment_partition_and_select_dispatch_agree():
     images = _images(batch=24)
     partition = aug.RandAugment(2, 0.7, magnitude_stddev=0.2, dispatch="partition")
