@@ -41,8 +41,9 @@ class RandAugment(ImageAugmentation):
     Vectorised per layer of ops: `dispatch="partition"` (default) splits the batch by chosen op,
     runs each op once on just its images (the geometric ops in three calls: one row-shifting
     `crop_and_resize` for shear_x / translate_x / translate_y, the same on the transposed images
-    for shear_y, one warp for rotate) and stitches the batch back; `dispatch="select"` runs every op on the whole batch and selects per
-    image (simple and several times slower: the reference the tests check "partition" against).
+    for shear_y, one warp for rotate) and stitches the batch back; `dispatch="select"` runs every
+    op on the whole batch and selects per image (simple and several times slower: the reference
+    the tests check "partition" against).
 
     Args:
         num_ops: operations per image (the paper's N).
