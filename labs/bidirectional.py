@@ -16,6 +16,7 @@ Commands:
     python -m labs.bidirectional --split speaker --models conv1d   # 5 unseen-voice folds
     python -m labs.bidirectional --preset course --clipnorm 1.0   # clip every model's gradients
     python -m labs.bidirectional predict --model runs/bidirectional/models/best.keras digit.wav
+    python -m labs.bidirectional predict --model A.keras --model B.keras digit.wav  # A, B vote
     python -m labs.bidirectional --strategy mirrored   # data-parallel over every GPU
 
 Offline, add `--manual-dir DIR` (or set LABS_MANUAL_DIR) with DIR holding the FSDD archive.
@@ -515,34 +516,31 @@ def _print_table(metrics):
 
 
 def predict(argv):
-    """`predict --model PATH WAV [WAV ...]`: prints `path<TAB>digit<TAB>confidence` per file."""
+    """`predict --model PATH [--model PATH ...] WAV [WAV ...]`: prints
+    `path<TAB>digit<TAB>confidence` per file; several models average their probabilities."""
     parser = common.LabArgumentParser(
         prog=f"python -m labs.{LAB} predict",
         description="Classify spoken-digit wav files (PCM, any rate, mono or stereo, any length).",
     )
-    parser.add_argument("--model", type=pathlib.Path, required=True,
-                        help="a saved model, e.g. runs/bidirectional/models/best.keras")
+    parser.add_argument("--model", type=pathlib.Path, required=True, action="append",
+                        help="a saved model, e.g. runs/bidirectional/models/best.keras; give it "
+                             "several times to average the models' probabilities (an ensemble, "
+                             "steadier on voices none of them has heard)")
     parser.add_argument("wavs", nargs="+", type=pathlib.Path, help="wav files to classify")
     args = parser.parse_args(argv)
-    model = _load_model(args.model)
-    input_shape = model.input_shape  # (None, samples) for ours, (None, samples, 1) for the course's
-    num_samples = input_shape[1]
+    models = [_load_model(path) for path in args.model]
 
-    clips, failures = {}, 0
+    clips, failures = {}, 0  # path -> trimmed waveform
     for path in args.wavs:
         try:
-            audio = trim_silence(read_wav(path, SAMPLE_RATE))
+            clips[path] = trim_silence(read_wav(path, SAMPLE_RATE))
         except WavError as error:
             print(f"{path}\terror: {error}", file=sys.stderr)
             failures += 1
-            continue
-        clip = np.zeros(num_samples, np.float32)
-        clip[: min(len(audio), num_samples)] = audio[:num_samples]
-        clips[path] = clip
     results = {}
     if clips:
-        batch = np.stack(list(clips.values())).reshape((len(clips), *input_shape[1:]))
-        probabilities = model.predict(batch, verbose=0)
+        waveforms = list(clips.values())
+        probabilities = np.mean([_probabilities(model, waveforms) for model in models], axis=0)
         for path, row in zip(clips, probabilities):
             digit = int(row.argmax())
             results[str(path)] = {"digit": digit, "confidence": float(row[digit])}
@@ -550,6 +548,16 @@ def predict(argv):
     if failures:
         raise common.LabError(f"{failures} of {len(args.wavs)} files could not be classified")
     return results
+
+
+def _probabilities(model, waveforms):
+    """`model`'s digit probabilities `(clips, 10)` for waveforms of any length, each cut or
+    zero-padded to the model's input length."""
+    input_shape = model.input_shape  # (None, samples) for ours, (None, samples, 1) for the course's
+    batch = np.zeros((len(waveforms), input_shape[1]), np.float32)
+    for row, audio in zip(batch, waveforms):
+        row[: min(len(audio), len(row))] = audio[: len(row)]
+    return model.predict(batch.reshape((len(waveforms), *input_shape[1:])), verbose=0)
 
 
 def _load_model(path):

@@ -2,11 +2,13 @@
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
 from labs import bidirectional
 from labs.data import load_spoken_digit
+from labs.data.wav import read_wav, trim_silence
 from tests.conftest import run_module
 from tests.test_spoken_digit_models import COURSE_PARAMS
 from tests.wav_files import tone, write_wav
@@ -159,6 +161,22 @@ def test_predict_all_good_files_exits_0(modern_run, wav_files):
     results = bidirectional.main(["predict", "--model", str(model), str(wav_files["mono"]),
                                   str(wav_files["stereo"])])
     assert set(results) == {str(wav_files["mono"]), str(wav_files["stereo"])}
+
+
+def test_predict_with_several_models_averages_their_probabilities(modern_run, wav_files):
+    paths = [modern_run[0] / "models" / f"{name}.keras" for name in ("conv1d", "gru")]
+    wavs = [str(wav_files["mono"]), str(wav_files["stereo"])]
+    model_flags = [flag for path in paths for flag in ("--model", str(path))]
+    ensemble = bidirectional.main(["predict", *model_flags, *wavs])
+    batch = np.zeros((2, 8000), np.float32)  # the trimmed clips, zero-padded to one second
+    for row, path in zip(batch, wavs):
+        audio = trim_silence(read_wav(path, 8000))[:8000]
+        row[: len(audio)] = audio
+    mean = np.mean([keras.saving.load_model(path).predict(batch, verbose=0) for path in paths],
+                   axis=0)
+    for path, row in zip(wavs, mean):
+        assert ensemble[path]["digit"] == row.argmax()
+        assert ensemble[path]["confidence"] == pytest.approx(row.max(), abs=1e-6)
 
 
 def test_predict_with_a_missing_model_is_a_clear_error(tmp_path, wav_files):
