@@ -27,6 +27,7 @@ MAX_SHEAR = 0.3
 MAX_TRANSLATE = 0.45  # fraction of the image size
 MAX_ENHANCE = 0.9  # enhance factors go from 1 - 0.9 to 1 + 0.9
 FILL_VALUE = 0.5  # mid-grey for pixels a geometric op brings in from outside
+LUMA_WEIGHTS = (0.2989, 0.5870, 0.1140)  # ITU-R BT.601, as `tf.image.rgb_to_grayscale`
 
 
 def _column(values):
@@ -51,9 +52,6 @@ def _blend(degenerate, images, factor, scale):
 
 def _enhance_factor(magnitude, sign):
     return 1.0 + sign * MAX_ENHANCE * magnitude
-
-
-LUMA_WEIGHTS = (0.2989, 0.5870, 0.1140)  # ITU-R BT.601, as `tf.image.rgb_to_grayscale`
 
 
 def _grayscale(images):
