@@ -42,6 +42,8 @@ metrics.json:
                        "folds": {speaker: test_accuracy}   # speaker split only
                       }},
      "best": {"name": str, "test_accuracy": float, "path": str},   # chosen on validation accuracy
+     "ensemble": {"models": [str], "test_accuracy": float,         # two or more models: their
+                  "folds": {speaker: test_accuracy}},              # probabilities averaged
      "clipping_study": {                                           # course preset only
          "steps": int, "runs": {label: {"clipping": {...} | null, "final_loss": float,
                                         "val_accuracy": float, "gradient_norm": {"median": float,
@@ -173,6 +175,8 @@ def main(argv=None):
     best.model.save(best_path)
     metrics["best"] = {"name": best_name, "path": str(best_path),
                        "test_accuracy": metrics["models"][best_name]["test_accuracy"]}
+    if len(models) > 1:
+        metrics["ensemble"] = _ensemble(runs, models, folds)
     study_steps = None
     if config.clipping_study:
         metrics["clipping_study"], study_steps = _clipping_study(config, args)
@@ -282,18 +286,22 @@ class TrainedModel:
     metrics: dict  # params, epochs, epoch_seconds, val_accuracy, test_accuracy, clipping
     history: dict  # keras History.history
     test_labels: np.ndarray  # (clips,)
-    test_predictions: np.ndarray  # (clips,) predicted digits
+    test_probabilities: np.ndarray  # (clips, 10)
+
+    @property
+    def test_predictions(self):
+        return self.test_probabilities.argmax(axis=-1)  # (clips,) predicted digits
 
     def record(self):
         """What a restart needs besides the saved model, as JSON."""
         return {"metrics": self.metrics, "history": self.history,
                 "test_labels": self.test_labels.tolist(),
-                "test_predictions": self.test_predictions.tolist()}
+                "test_probabilities": self.test_probabilities.tolist()}
 
     @classmethod
     def from_record(cls, model, record):
-        return cls(model, record["metrics"], record["history"],
-                   np.array(record["test_labels"]), np.array(record["test_predictions"]))
+        return cls(model, record["metrics"], record["history"], np.array(record["test_labels"]),
+                   np.array(record["test_probabilities"], np.float32))
 
 
 def _train_and_evaluate(name, config, splits, clipping, args, backup):
@@ -324,16 +332,16 @@ def _train_and_evaluate(name, config, splits, clipping, args, backup):
     _, val_accuracy = model.evaluate(validation, verbose=0)
     # The test split is used once: these predictions give the accuracy and the confusion matrix.
     test_labels = np.concatenate([np.reshape(y, -1) for _, y in test.as_numpy_iterator()])
-    test_predictions = model.predict(test.map(lambda x, y: x), verbose=0).argmax(axis=-1)
+    test_probabilities = model.predict(test.map(lambda x, y: x), verbose=0)
     metrics = {
         "params": model.count_params(),
         "epochs": epochs,
         "epoch_seconds": round(seconds / max(1, epochs - backup.initial_epoch), 2),
         "val_accuracy": float(val_accuracy),
-        "test_accuracy": float(np.mean(test_predictions == test_labels)),
+        "test_accuracy": float(np.mean(test_probabilities.argmax(axis=-1) == test_labels)),
         "clipping": clipping,
     }
-    return TrainedModel(model, metrics, history, test_labels, test_predictions)
+    return TrainedModel(model, metrics, history, test_labels, test_probabilities)
 
 
 def _summarise(runs, models, folds):
@@ -350,6 +358,20 @@ def _summarise(runs, models, folds):
             entry["folds"] = {fold: r["test_accuracy"] for fold, r in zip(folds, results)}
         summary[name] = entry
     return summary
+
+
+def _ensemble(runs, models, folds):
+    """The models voting together, as `predict --model A --model B ...` does: the mean of their
+    test probabilities, scored per fold (each fold's models saw the same test clips in order)."""
+    accuracies = {}
+    for fold in folds:
+        probabilities = np.mean([runs[(name, fold)].test_probabilities for name in models], axis=0)
+        labels = runs[(models[0], fold)].test_labels
+        accuracies[fold] = float(np.mean(probabilities.argmax(axis=-1) == labels))
+    if folds == [None]:
+        return {"models": list(models), "test_accuracy": accuracies[None]}
+    mean = round(float(np.mean(list(accuracies.values()))), 4)
+    return {"models": list(models), "test_accuracy": mean, "folds": accuracies}
 
 
 def _clipping_study(config, args):
@@ -505,6 +527,9 @@ def _print_table(metrics):
         marker = "  <- best (by validation)" if name == metrics["best"]["name"] else ""
         print(f"{name:<12}{row['params']:>10,}{row['epochs']:>8}{row['epoch_seconds']:>9.1f}"
               f"{row['val_accuracy']:>9.3f}{row['test_accuracy']:>10.3f}{marker}")
+    if "ensemble" in metrics:
+        print(f"{'ensemble':<12}{'':>36}{metrics['ensemble']['test_accuracy']:>10.3f}"
+              f"  <- the {len(metrics['ensemble']['models'])} models' probabilities averaged")
     for label, run in metrics.get("clipping_study", {}).get("runs", {}).items():
         norm = run["gradient_norm"]
         print(f"clipping study, {label:<14} median |g| {norm['median']:.3g}, max {norm['max']:.3g}, "

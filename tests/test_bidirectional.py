@@ -8,6 +8,7 @@ import pytest
 
 from labs import bidirectional
 from labs.data import load_spoken_digit
+from labs.data.spoken_digit import waveform_batches
 from labs.data.wav import read_wav, trim_silence
 from tests.conftest import run_module
 from tests.test_spoken_digit_models import COURSE_PARAMS
@@ -47,6 +48,35 @@ def test_modern_quick_run_writes_the_output_contract(modern_run):
     assert header.startswith("run,epoch,") and "val_accuracy" in header
 
 
+def test_ensemble_scores_the_saved_models_voting_together(modern_run, manual_dir, data_dir):
+    out, metrics = modern_run
+    test = load_spoken_digit("official", manual_dir=manual_dir, data_dir=data_dir).test
+    test = test.take(bidirectional.QUICK_SIZES["test"])  # what --quick tested
+    waveforms, labels = next(iter(waveform_batches(test, 64)))
+    names = list(metrics["models"])
+    mean = np.mean([keras.saving.load_model(out / "models" / f"{name}.keras").predict(
+        waveforms, verbose=0) for name in names], axis=0)
+    assert metrics["ensemble"]["models"] == names
+    assert metrics["ensemble"]["test_accuracy"] == np.mean(mean.argmax(axis=-1) == labels.numpy())
+
+
+def test_ensemble_over_folds_averages_each_folds_models():
+    labels = np.array([0, 1])
+
+    def run(probabilities):
+        return bidirectional.TrainedModel(None, {}, {}, labels, np.array(probabilities))
+
+    runs = {  # theo: a alone gets one clip right, b the other, together both; nicolas: b outvotes a
+        ("a", "theo"): run([[0.9, 0.1], [0.6, 0.4]]),
+        ("b", "theo"): run([[0.4, 0.6], [0.0, 1.0]]),
+        ("a", "nicolas"): run([[0.6, 0.4], [0.4, 0.6]]),
+        ("b", "nicolas"): run([[0.1, 0.9], [0.1, 0.9]]),
+    }
+    ensemble = bidirectional._ensemble(runs, ("a", "b"), ["theo", "nicolas"])
+    assert ensemble == {"models": ["a", "b"], "test_accuracy": 0.75,
+                        "folds": {"theo": 1.0, "nicolas": 0.5}}
+
+
 def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
     # Two of the five course models keep the test short; all five are built in
     # test_spoken_digit_models and trained the same way.
@@ -80,6 +110,7 @@ def test_speaker_split_with_global_clipnorm(manual_dir, data_dir, tmp_path):
     row = metrics["models"]["conv1d"]
     assert metrics["split"] == "speaker" and list(metrics["models"]) == ["conv1d"]
     assert row["folds"] == {"theo": row["test_accuracy"]}
+    assert "ensemble" not in metrics  # one model: nothing to average
     assert row["clipping"] == {"global_clipnorm": 2.0}
     assert (tmp_path / "models" / "conv1d_theo.keras").is_file()
     assert not list(tmp_path.glob("*.png"))
