@@ -525,7 +525,7 @@ def _print_table(metrics):
     print(f"{'model':<12}{'params':>10}{'epochs':>8}{'s/epoch':>9}{'val acc':>9}{'test acc':>10}")
     for name, row in metrics["models"].items():
         marker = "  <- best (by validation)" if name == metrics["best"]["name"] else ""
-        print(f"{name:<12}{row['params']:>10,}{row['epochs']:>8}{row['epoch_seconds']:>9.1f}"
+        print(f"{name:<12}{row['params']:>10,}{row['epochs']:>8g}{row['epoch_seconds']:>9.1f}"
               f"{row['val_accuracy']:>9.3f}{row['test_accuracy']:>10.3f}{marker}")
     if "ensemble" in metrics:
         print(f"{'ensemble':<12}{'':>36}{metrics['ensemble']['test_accuracy']:>10.3f}"
