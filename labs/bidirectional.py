@@ -185,7 +185,8 @@ def main(argv=None):
     histories = {_run_label(*key): run.history for key, run in runs.items()}
     common.write_history_csv(out / "history.csv", histories)
     if not args.no_plots:
-        _plot_everything(out, metrics, histories, best, splits.train, study_steps)
+        best_runs = {fold: runs[(best_name, fold)] for fold in folds}
+        _plot_everything(out, metrics, histories, best_runs, splits.train, study_steps)
     common.write_metrics(out, metrics)
     resume.complete()
     _print_table(metrics)
@@ -424,14 +425,15 @@ def _clipping_study(config, args):
 # Plots
 
 
-def _plot_everything(out, metrics, histories, best, train, study_steps):
+def _plot_everything(out, metrics, histories, best_runs, train, study_steps):
     from labs import plotting
 
     for metric, title in (("accuracy", "Accuracy per epoch"), ("loss", "Loss per epoch")):
         fig = plotting.plot_histories(histories, metric, title=f"{title} ({metrics['preset']} preset)")
         plotting.save_figure(fig, out / f"training_{metric}.png")
     plotting.save_figure(_comparison_figure(metrics), out / "comparison.png")
-    plotting.save_figure(_confusion_figure(best, metrics["best"]["name"]), out / "confusion_matrix.png")
+    plotting.save_figure(_confusion_figure(best_runs, metrics["best"]["name"]),
+                         out / "confusion_matrix.png")
     plotting.save_figure(_digits_figure(train), out / "digits.png")
     if study_steps:
         plotting.save_figure(_study_figure(study_steps, "gradient_norm"), out / "gradient_norms.png")
@@ -442,24 +444,41 @@ def _comparison_figure(metrics):
     from labs.plotting import plt
 
     names = list(metrics["models"])
-    panels = (("test_accuracy", "test accuracy"), ("params", "parameters"),
-              ("epoch_seconds", "seconds per epoch"))
+    panels = (("test_accuracy", "test accuracy", "{:.3f}"), ("params", "parameters", "{:,.0f}"),
+              ("epoch_seconds", "seconds per epoch", "{:.2f}"))
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
-    for ax, (key, label) in zip(axes, panels):
+    for ax, (key, label, fmt) in zip(axes, panels):
         values = [metrics["models"][name][key] for name in names]
         bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
-        ax.bar_label(bars, fmt="{:.3f}" if key == "test_accuracy" else "{:,.0f}", fontsize="small")
+        ax.bar_label(bars, fmt=fmt, fontsize="small")
         ax.set(title=label, xlabel="model", ylabel=label)
         ax.tick_params(axis="x", rotation=30)
+    if "ensemble" in metrics:  # the models voting: an accuracy, with no size or speed of its own
+        bars = axes[0].bar(["ensemble"], [metrics["ensemble"]["test_accuracy"]], color="white",
+                           edgecolor="black", hatch="//")
+        axes[0].bar_label(bars, fmt="{:.3f}", fontsize="small")
+    folds = len(next(iter(metrics["models"].values())).get("folds", {}))
+    if folds:
+        axes[0].set_title(f"test accuracy, mean over {folds} unseen speakers")
     axes[0].set_ylim(0, 1.05)
+    axes[1].yaxis.set_major_formatter("{x:,.0f}")
     fig.suptitle(f"{metrics['preset']} preset, {metrics['split']} split")
     return fig
 
 
-def _confusion_figure(run, name):
+def _confusion_figure(runs, name):
+    """Confusion matrix of model `name` over the test clips of every fold in `runs`
+    (`{held-out speaker or None: TrainedModel}`)."""
     from labs.plotting import plt
 
-    labels, predicted = run.test_labels, run.test_predictions
+    labels = np.concatenate([run.test_labels for run in runs.values()])
+    predicted = np.concatenate([run.test_predictions for run in runs.values()])
+    if None in runs:
+        tested = "the test split"
+    elif len(runs) == 1:
+        tested = f"held-out {next(iter(runs))}"
+    else:  # each speaker scored by the model of the fold that held it out
+        tested = f"{len(runs)} held-out speakers"
     matrix = np.bincount(labels * NUM_CLASSES + predicted, minlength=NUM_CLASSES**2).reshape(
         NUM_CLASSES, NUM_CLASSES)
     fig, ax = plt.subplots(figsize=(6, 5.5))
@@ -468,8 +487,8 @@ def _confusion_figure(run, name):
         if count:
             ax.text(col, row, count, ha="center", va="center",
                     color="white" if count > matrix.max() / 2 else "black", fontsize="small")
-    ax.set(title=f"Confusion matrix of {name} on the test split\n"
-                 f"({(predicted == labels).mean():.1%} correct)",
+    ax.set(title=f"Confusion matrix of {name}\n"
+                 f"on {tested} ({(predicted == labels).mean():.1%} correct)",
            xlabel="predicted digit", ylabel="spoken digit",
            xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES))
     fig.colorbar(image, ax=ax, label="clips")

@@ -77,6 +77,18 @@ def test_ensemble_over_folds_averages_each_folds_models():
                         "folds": {"theo": 1.0, "nicolas": 0.5}}
 
 
+def test_confusion_matrix_pools_the_held_out_speakers_of_every_fold():
+    def run(labels, predicted):
+        return bidirectional.TrainedModel(None, {}, {}, np.array(labels), np.eye(10)[predicted])
+
+    figure = bidirectional._confusion_figure(
+        {"theo": run([0, 1], [0, 1]), "nicolas": run([2, 3], [3, 3])}, "gru")
+    axes = figure.axes[0]
+    matrix = axes.images[0].get_array()
+    assert matrix.sum() == 4 and matrix[0, 0] == matrix[1, 1] == matrix[2, 3] == matrix[3, 3] == 1
+    assert "2 held-out speakers (75.0% correct)" in axes.get_title()
+
+
 def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
     # Two of the five course models keep the test short; all five are built in
     # test_spoken_digit_models and trained the same way.
