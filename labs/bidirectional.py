@@ -457,9 +457,11 @@ def _comparison_figure(metrics):
         bars = axes[0].bar(["ensemble"], [metrics["ensemble"]["test_accuracy"]], color="white",
                            edgecolor="black", hatch="//")
         axes[0].bar_label(bars, fmt="{:.3f}", fontsize="small")
-    folds = len(next(iter(metrics["models"].values())).get("folds", {}))
-    if folds:
-        axes[0].set_title(f"test accuracy, mean over {folds} unseen speakers")
+    folds = list(next(iter(metrics["models"].values())).get("folds", {}))  # held-out speakers
+    if len(folds) > 1:
+        axes[0].set_title(f"test accuracy, mean over {len(folds)} unseen speakers")
+    elif folds:
+        axes[0].set_title(f"test accuracy on unseen speaker {folds[0]}")
     axes[0].set_ylim(0, 1.05)
     axes[1].yaxis.set_major_formatter("{x:,.0f}")
     fig.suptitle(f"{metrics['preset']} preset, {metrics['split']} split")
