@@ -1,35 +1,48 @@
-"""`python -m labs`: list every lab with its one-line description.
+"""`python -m labs`: list every lab with what it shows and the course notebook it reproduces.
 
-The labs are found by reading their source, not by importing them, so the list prints instantly
-without starting TensorFlow.
+The list is an explicit registry, so it prints instantly, without starting TensorFlow.
 """
 
-import ast
-import pathlib
-
-LABS_DIR = pathlib.Path(__file__).parent
+import dataclasses
 
 
-def available_labs():
-    """Returns `[(name, one_line_description)]` for each runnable lab module, sorted by name."""
-    labs = []
-    for path in sorted(LABS_DIR.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        has_main = any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body)
-        if has_main:
-            docstring = ast.get_docstring(tree) or ""
-            labs.append((path.stem, docstring.split("\n", 1)[0].strip()))
-    return labs
+@dataclasses.dataclass(frozen=True)
+class LabEntry:
+    """One runnable lab, `python -m labs.<name>`."""
+
+    name: str  # module name under labs/
+    summary: str  # what it shows, one line
+    course: str  # the course notebook or section it reproduces
+
+
+LABS = (
+    LabEntry("bidirectional", "Conv1D, SimpleRNN, GRU, bidirectional LSTM on spoken digits; "
+             "gradient clipping", "3_4_spoken_digit"),
+    LabEntry("seq2seq", "sin -> cos encoder-decoder, compiled free-running decoding, attention",
+             "3_5_Seq2Seq(Encoder-Decoder)_sin-cos"),
+    LabEntry("augmentation", "image augmentation ops, RandAugment, MixUp/CutMix, text EDA",
+             "3_6_data_augmentation_with_tf"),
+    LabEntry("activations", "the course's activation functions and their derivatives",
+             "activation functions"),
+    LabEntry("simple_rnn", "numpy binary-addition RNN with hand-written BPTT, five variants",
+             "3_1_simple_RNN"),
+    LabEntry("language_model", "LSTM language model on Penn Treebank: perplexity, next-word "
+             "probabilities, sampling", "predict_word (Section 3)"),
+    LabEntry("word2vec", "CBOW and skip-gram with negative sampling on PTB, PPMI/SVD, gensim",
+             "Section 6 (word2vec)"),
+    LabEntry("attention", "seq2seq with attention on date formats and addition, alignment maps",
+             "Sections 5 and 7 (attention)"),
+    LabEntry("autoencoders", "autoencoder, denoising AE, VAE and VQ-VAE on Fashion-MNIST",
+             "Section 5 (VAE, VQ-VAE)"),
+)
 
 
 def main():
-    labs = available_labs()
-    width = max((len(name) for name, _ in labs), default=0)
+    width = max(len(lab.name) for lab in LABS)
     print("Day-3 labs. Run one with `python -m labs.<name>`; `--help` shows its flags.\n")
-    for name, description in labs:
-        print(f"  {name:<{width}}  {description}")
+    for lab in LABS:
+        print(f"  {lab.name:<{width}}  {lab.summary}")
+        print(f"  {'':<{width}}  course: {lab.course}")
 
 
 if __name__ == "__main__":

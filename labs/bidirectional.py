@@ -59,7 +59,7 @@ import keras
 import numpy as np
 
 from labs import common, training
-from labs.data import NUM_CLASSES, SAMPLE_RATE, SPEAKERS, SPLITS, load_spoken_digit
+from labs.data.spoken_digit import NUM_CLASSES, SAMPLE_RATE, SPEAKERS, SPLITS, load_spoken_digit
 from labs.data.spoken_digit import course_batches, waveform_batches
 from labs.data.wav import WavError, read_wav, trim_silence
 from models.audio_layers import LogMelSpectrogram

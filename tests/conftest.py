@@ -1,4 +1,4 @@
-"""Shared fixtures: the staged spoken_digit archive, a prepared tfds data dir, running a lab."""
+"""Shared fixtures: the staged datasets, a prepared tfds data dir, running a lab."""
 
 import os
 import pathlib
@@ -11,12 +11,33 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 ARCHIVE_NAME = "free-spoken-digit-dataset-1.0.9.tar.gz"
 
 
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
 def _archive_dir():
-    candidates = [os.environ.get("LABS_MANUAL_DIR"), REPO.parent / "shared" / "data" / "spoken_digit"]
+    root = os.environ.get("LABS_MANUAL_DIR")
+    candidates = [root, root and pathlib.Path(root) / "spoken_digit", SHARED_DATA / "spoken_digit"]
     for candidate in candidates:
         if candidate and (pathlib.Path(candidate) / ARCHIVE_NAME).is_file():
             return pathlib.Path(candidate).resolve()
     return None
+
+
+def _missing(message):
+    """A failure under CI, a skip elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def data_root():
+    """The folder of staged dataset folders (`ptb/`, `dlfs2/`, `fashion_mnist/`, ...), as
+    `--manual-dir` takes it: LABS_MANUAL_DIR when it is one, else ../shared/data."""
+    for candidate in (os.environ.get("LABS_MANUAL_DIR"), SHARED_DATA):
+        if candidate and (pathlib.Path(candidate) / "ptb").is_dir():
+            return pathlib.Path(candidate).resolve()
+    _missing("no staged data: set LABS_MANUAL_DIR to a folder like ../shared/data")
 
 
 @pytest.fixture(scope="session")
@@ -24,17 +45,14 @@ def manual_dir():
     """The folder holding the FSDD archive; a failure under CI, a skip elsewhere, when missing."""
     path = _archive_dir()
     if path is None:
-        message = f"{ARCHIVE_NAME} not found: set LABS_MANUAL_DIR or put ../shared beside the repo"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        _missing(f"{ARCHIVE_NAME} not found: set LABS_MANUAL_DIR or put ../shared beside the repo")
     return path
 
 
 @pytest.fixture(scope="session")
 def data_dir(manual_dir, tmp_path_factory):
     """A tfds data dir with spoken_digit prepared once for the whole session (about 10 s)."""
-    from labs.data import load_spoken_digit
+    from labs.data.spoken_digit import load_spoken_digit
 
     path = tmp_path_factory.mktemp("tensorflow_datasets")
     load_spoken_digit("course", manual_dir=manual_dir, data_dir=path)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from labs import bidirectional
-from labs.data import load_spoken_digit
+from labs.data.spoken_digit import load_spoken_digit
 from labs.data.spoken_digit import waveform_batches
 from labs.data.wav import read_wav, trim_silence
 from tests.conftest import run_module

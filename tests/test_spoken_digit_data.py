@@ -5,7 +5,7 @@ import collections
 import numpy as np
 import pytest
 
-from labs.data import SPEAKERS, load_spoken_digit
+from labs.data.spoken_digit import SPEAKERS, load_spoken_digit
 from labs.data.spoken_digit import recording_fields
 
 

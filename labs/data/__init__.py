@@ -1,23 +1,9 @@
-"""Dataset loaders for the labs."""
+"""Dataset loaders for the labs, one module a dataset; each raises `DataError` for what a user can fix.
 
-from labs.data.spoken_digit import (
-    ARCHIVE,
-    NUM_CLASSES,
-    SAMPLE_RATE,
-    SPEAKERS,
-    SPLITS,
-    DigitSplits,
-    load_spoken_digit,
-    pad_or_truncate,
-)
+Import the loaders from their modules (`from labs.data.ptb import load_ptb`); this package itself
+imports nothing heavy, so a lab's `--help` starts instantly.
+"""
 
-__all__ = [
-    "ARCHIVE",
-    "NUM_CLASSES",
-    "SAMPLE_RATE",
-    "SPEAKERS",
-    "SPLITS",
-    "DigitSplits",
-    "load_spoken_digit",
-    "pad_or_truncate",
-]
+from labs.data.errors import DataError
+
+__all__ = ["DataError"]

@@ -25,7 +25,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
-from labs.common import LabError
+from labs.data.errors import DataError
+from labs.data.files import manual_folder
 
 SPEAKERS = ("george", "jackson", "nicolas", "theo", "yweweler")
 SAMPLE_RATE = 8000
@@ -56,14 +57,15 @@ def load_spoken_digit(split="course", *, speaker="theo", manual_dir=None, data_d
     Args:
         split: `"course"`, `"official"` or `"speaker"` (see the module docstring).
         speaker: the held-out speaker of the `"speaker"` split, one of `SPEAKERS`.
-        manual_dir: folder holding `free-spoken-digit-dataset-1.0.9.tar.gz`, for offline use.
+        manual_dir: folder holding `free-spoken-digit-dataset-1.0.9.tar.gz` (or a folder of dataset
+            folders with it in `spoken_digit/`), for offline use.
         data_dir: where tfds keeps prepared datasets; tfds's default when None.
 
     Returns:
         A `DigitSplits`, each dataset cached in memory.
 
     Raises:
-        LabError: the data cannot be prepared (no archive and no network, corrupt archive).
+        DataError: the data cannot be prepared (no archive and no network, corrupt archive).
 
     Example:
 
@@ -132,17 +134,18 @@ def _download_kwargs(manual_dir, data_dir):
     if tfds.builder("spoken_digit", data_dir=data_dir).is_prepared():
         return {}
     if manual_dir is not None:
-        archive = pathlib.Path(manual_dir) / ARCHIVE
-        if not archive.is_file():
-            raise LabError(
-                f"{archive} not found: --manual-dir (or LABS_MANUAL_DIR) must name the folder "
-                f"holding {ARCHIVE}"
+        folder = manual_folder(manual_dir, "spoken_digit", ARCHIVE)
+        if folder is None:
+            raise DataError(
+                f"{ARCHIVE} not found in {manual_dir}/spoken_digit/ or {manual_dir}/: --manual-dir "
+                "(or LABS_MANUAL_DIR) must name the folder holding it, or a folder of dataset "
+                "folders such as ../shared/data"
             )
-        config = tfds.download.DownloadConfig(manual_dir=str(manual_dir))
+        config = tfds.download.DownloadConfig(manual_dir=str(folder))
         return {"download_config": config}
     if not _online():
         # tfds would retry the download for minutes before failing; say what to do at once.
-        raise LabError(
+        raise DataError(
             "spoken_digit is not prepared and there is no network to download it: pass "
             f"--manual-dir DIR (or set LABS_MANUAL_DIR=DIR) with DIR holding {ARCHIVE}"
         )
@@ -153,12 +156,12 @@ def _tfds_load(**kwargs):
     try:
         return tfds.load("spoken_digit", **kwargs)
     except NonMatchingChecksumError:
-        raise LabError(
+        raise DataError(
             f"the spoken_digit archive has the wrong checksum (corrupt or not FSDD 1.0.9): "
             f"replace {ARCHIVE} in the manual dir with the original"
         ) from None
     except OSError as error:  # network errors from the download are OSErrors too
-        raise LabError(f"could not prepare spoken_digit: {error}") from None
+        raise DataError(f"could not prepare spoken_digit: {error}") from None
 
 
 def _online():

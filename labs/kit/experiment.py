@@ -1,0 +1,121 @@
+"""One run of a lab: its output dir, training backup, histories, figures and `metrics.json`."""
+
+from labs.kit import outputs, training
+from labs.kit.cli import Interrupted, seed_everything
+
+
+class Experiment:
+    """The run of a lab, from its flags to its `metrics.json`.
+
+    Use it as a context manager around the lab's work: a Ctrl-C or SIGTERM inside becomes a
+    one-line message naming the output dir (exit 130, under `kit.run`), and a training divergence
+    writes what the run has so far (`results`, the histories, `"diverged"`) before it stops.
+
+    Args:
+        lab: the lab's name, e.g. `"word2vec"` (`metrics.json["lab"]`).
+        args: the parsed flags (`--seed`, `--output-dir`, `--no-plots`, `--strategy` ...).
+        config: the preset as configured (`kit.configure`); goes to `metrics.json["config"]`.
+
+    Attributes:
+        out: the output dir (`pathlib.Path`), created and checked writable.
+        results: what the lab reports, merged into `metrics.json` after the envelope. Fill it as
+            the run goes: a divergence writes what is there.
+        histories: `{run name: {metric: [value per epoch]}}` for `history.csv`; `fit` fills it.
+
+    Example:
+        >>> with kit.Experiment("demo", args, config) as experiment:
+        ...     result = experiment.fit("mlp", build, train, epochs=config.epochs)
+        ...     experiment.results["models"] = {"mlp": {"loss": result.history["loss"][-1]}}
+        ...     experiment.save_figure(figure, "loss.png")
+        ...     metrics = experiment.finish()
+    """
+
+    def __init__(self, lab, args, config):
+        self.lab, self.args, self.config = lab, args, config
+        self.out = outputs.prepare_output_dir(args.output_dir)
+        self.strategy = getattr(args, "strategy", "default")
+        if self.strategy != "default" and hasattr(config, "batch_size"):
+            training.check_global_batch(training.get_strategy(self.strategy), config.batch_size)
+        self.results = {}
+        self.histories = {}
+        self._resume = None
+        seed_everything(args.seed)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None and issubclass(kind, training.Diverged):
+            self.histories[error.run] = error.history
+            self._write({"diverged": {"run": error.run, "message": str(error)}})
+        if kind is not None and issubclass(kind, KeyboardInterrupt) and kind is not Interrupted:
+            raise Interrupted(self.out) from None
+        return False
+
+    @property
+    def resume(self):
+        """The run's `training.Resume` (`<out>/backup/`), made on first use."""
+        if self._resume is None:
+            self._resume = training.Resume(self.out, self.args)
+        return self._resume
+
+    def model_path(self, name):
+        """`<out>/models/<name>.keras`, its folder created."""
+        folder = self.out / "models"
+        folder.mkdir(exist_ok=True)
+        return folder / f"{name}.keras"
+
+    def fit(self, name, build_model, train, *, epochs, save=True, **kwargs):
+        """`training.fit` for this run: every model starts from the run's seed, is backed up each
+        epoch, resumed after a kill, and saved as `models/<name>.keras` (unless `save=False`).
+
+        Args:
+            name: the model's name (logs, backup, model file, `history.csv`).
+            build_model: a function of no arguments returning a compiled `keras.Model`.
+            train: `model.fit`'s `x`.
+            epochs: the most epochs to train.
+            save: save the trained model under `models/`.
+            **kwargs: passed to `training.fit` (`validation`, `callbacks`, `hint`, `y`, ...).
+
+        Returns:
+            A `training.FitResult`.
+        """
+        seed_everything(self.args.seed)  # the same start, whatever trained before
+        print(f"\n== {name} ==")
+        result = training.fit(name, build_model, train, epochs=epochs, resume=self.resume,
+                              model_path=self.model_path(name) if save else None,
+                              strategy=self.strategy, **kwargs)
+        self.histories[name] = result.history
+        return result
+
+    @property
+    def plots(self):
+        """False under `--no-plots`."""
+        return not getattr(self.args, "no_plots", False)
+
+    def save_figure(self, fig, name):
+        """Saves `fig` as `<out>/<name>` (a `--quick` run says so in the figure); returns the path."""
+        from labs.kit import plotting
+
+        if getattr(self.args, "quick", False):
+            fig.text(0.995, 0.005, "--quick run: tiny data, few epochs", ha="right", va="bottom",
+                     fontsize="x-small", color="0.4")
+        return plotting.save_figure(fig, self.out / name)
+
+    def _write(self, extra=None):
+        metrics = {**outputs.envelope(self.lab, self.args, self.config), **self.results,
+                   **(extra or {})}
+        outputs.write_json(self.out / "metrics.json", metrics)
+        if self.histories:
+            outputs.write_history_csv(self.out / "history.csv", self.histories)
+        return metrics
+
+    def finish(self):
+        """Writes `metrics.json` (the envelope, then `results`) and `history.csv`, deletes the
+        training backup, lists the files written, and returns the metrics."""
+        metrics = self._write()
+        if self._resume is not None:
+            self._resume.complete()
+        outputs.report_outputs(self.out)
+        return metrics
+

@@ -1,0 +1,258 @@
+"""Training every Keras lab shares: `fit` with resume after a kill, a NaN guard and `--strategy`.
+
+Use it through `Experiment.fit` (labs/kit/experiment.py), which adds the run's output dir and
+backup; the pieces here are the mechanism.
+
+Killed mid-run (Ctrl-C, SIGTERM), the same command started again reuses the models already
+trained and continues the interrupted one from its last finished epoch; the history holds every
+epoch, those before the restart included. A backup made by a different command (other flags) is
+discarded, never restored into the wrong model.
+"""
+
+import dataclasses
+import functools
+import json
+import pathlib
+import shutil
+import time
+
+import keras
+import numpy as np
+
+from labs.kit.cli import LabError, fit_verbosity, uninterruptible
+from labs.kit.outputs import write_json
+
+STRATEGIES = ("default", "mirrored")
+# Flags that do not change what is trained: a backup stays valid when only these differ.
+_NOT_TRAINING = {"output_dir", "no_plots", "manual_dir", "data_dir", "strategy", "verbose"}
+
+
+@functools.cache
+def get_strategy(name="default"):
+    """The `tf.distribute.Strategy` named by `--strategy`; build and compile models in its scope.
+
+    `"mirrored"` replicates the model on every GPU (on every logical CPU device when there is no
+    GPU) and splits each global batch between them; gradients are summed across replicas before
+    the update, so one step is the same step as on one device with the whole batch.
+    """
+    import tensorflow as tf
+
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name != "mirrored":
+        raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
+    devices = [d.name for d in tf.config.list_logical_devices("GPU")
+               or tf.config.list_logical_devices("CPU")]
+    strategy = tf.distribute.MirroredStrategy(devices)
+    print(f"MirroredStrategy over {len(devices)} device(s): {', '.join(devices)}; "
+          "--batch-size is the global batch")
+    return strategy
+
+
+def check_global_batch(strategy, batch_size):
+    """Raises `LabError` unless `batch_size` splits evenly over the strategy's replicas (Keras
+    3.15 builds a distributed model from the first batch, which fails on uneven splits)."""
+    replicas = strategy.num_replicas_in_sync
+    if batch_size % replicas:
+        raise LabError(
+            f"--batch-size {batch_size} is the global batch: it must be a multiple of the "
+            f"{replicas} replicas of --strategy mirrored")
+
+
+class Diverged(LabError):
+    """The training loss became NaN or infinite.
+
+    Attributes:
+        run: the name of the model that diverged.
+        history: its history up to the epoch it diverged in, for the lab to write.
+    """
+
+    def __init__(self, message, run, history):
+        super().__init__(message)
+        self.run = run
+        self.history = history
+
+
+def check_finite(history, run, hint):
+    """Raises `Diverged` with `hint` when the last epoch's loss in `history` is not finite.
+
+    `keras.callbacks.TerminateOnNaN` stops `fit` at the first bad batch; the epoch it stopped in
+    is the last one in the history.
+    """
+    losses = history.get("loss", [])
+    if losses and not np.isfinite(losses[-1]):
+        raise Diverged(f"training diverged: {run}'s loss became {losses[-1]} in epoch "
+                       f"{len(losses)}; {hint}", run, history)
+
+
+class BackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` that also keeps the history across restarts.
+
+    Saves the weights, the optimizer state and the epoch at the end of every epoch (a Ctrl-C or
+    SIGTERM arriving meanwhile waits until the files are whole), restores them when `fit` starts
+    again, and deletes them when `fit` ends normally.
+
+    Attributes:
+        history: `{metric: [value per epoch]}` of every epoch, those run before a restart
+            included (Keras's own `History` only has the epochs of this `fit` call).
+        initial_epoch: the epochs restored from the backup (0 for a fresh start).
+    """
+
+    def __init__(self, backup_dir):
+        super().__init__(str(backup_dir))
+        self._history_path = pathlib.Path(backup_dir) / "history.json"
+        self.history = {}
+        self.initial_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        try:
+            super().on_train_begin(logs)
+        except (OSError, ValueError) as error:
+            raise LabError(
+                f"the training backup in {self.backup_dir} cannot be restored ({error}); delete "
+                "that folder to start this model again") from None
+        self.initial_epoch = self.model._initial_epoch or 0
+        self.history = {}
+        if self.initial_epoch and self._history_path.is_file():
+            saved = json.loads(self._history_path.read_text(encoding="utf-8"))
+            self.history = {key: values[: self.initial_epoch] for key, values in saved.items()}
+        if self.initial_epoch:
+            print(f"Resuming from {self.backup_dir}: {self.initial_epoch} epoch(s) already done")
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        super().on_epoch_end(epoch, logs)
+
+    def _save_model(self):
+        with uninterruptible():
+            super()._save_model()
+            write_json(self._history_path, self.history)
+
+
+@dataclasses.dataclass
+class FitResult:
+    """What `fit` returns about one trained model.
+
+    Attributes:
+        model: the trained model (best weights when early stopping restored them).
+        history: `{metric: [value per epoch]}`, every epoch, those before a restart included.
+        epochs: the epochs trained in all.
+        train_seconds: wall time of the training (of this process's part after a restart).
+        epoch_seconds: `train_seconds` per epoch this process trained.
+        reused: True when the model was trained before a restart and loaded, not trained.
+    """
+
+    model: keras.Model
+    history: dict
+    epochs: int
+    train_seconds: float
+    epoch_seconds: float
+    reused: bool = False
+
+
+class Resume:
+    """The backup of a run that trains several models: `<out>/backup/<name>/` per model.
+
+    Args:
+        out: the run's output dir.
+        args: the parsed flags; a backup made with other training flags is discarded.
+    """
+
+    def __init__(self, out, args):
+        self.root = pathlib.Path(out) / "backup"
+        command = {key: str(value) if isinstance(value, pathlib.Path) else value
+                   for key, value in sorted(vars(args).items()) if key not in _NOT_TRAINING}
+        command = json.loads(json.dumps(command, default=str))  # tuples -> lists, as saved
+        command_path = self.root / "command.json"
+        if command_path.is_file():
+            try:
+                saved = json.loads(command_path.read_text(encoding="utf-8"))
+            except ValueError:
+                saved = None
+            if saved != command:
+                print(f"Ignoring the backup in {self.root}: it was made with other flags")
+                shutil.rmtree(self.root)
+        if not command_path.is_file():
+            self.root.mkdir(parents=True, exist_ok=True)
+            write_json(command_path, command)
+
+    def backup(self, name):
+        """The `BackupAndRestore` callback of model `name`."""
+        return BackupAndRestore(self.root / name / "training")
+
+    def finished(self, name):
+        """The `FitResult` of model `name` if it was trained before a restart, else None."""
+        path = self.root / name / "finished.json"
+        if not path.is_file():
+            return None
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        model_path = pathlib.Path(saved.pop("model_path"))
+        if not model_path.is_file():
+            return None
+        print(f"{name}: already trained before the restart, reusing {model_path}")
+        return FitResult(keras.saving.load_model(model_path), **saved, reused=True)
+
+    def save_finished(self, name, model_path, result):
+        """Marks model `name` (saved at `model_path`) as trained, so a restart reuses it."""
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        record = dataclasses.asdict(result)
+        del record["model"], record["reused"]
+        write_json(folder / "finished.json", {"model_path": str(model_path), **record})
+
+    def complete(self):
+        """The run finished: deletes the backup."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def fit(name, build_model, train, *, epochs, resume=None, model_path=None, strategy="default",
+        validation=None, callbacks=(), hint="lower --learning-rate", **fit_kwargs):
+    """Builds and trains one model the way every lab does.
+
+    Args:
+        name: the model's name in logs, backups and errors.
+        build_model: a function of no arguments returning a compiled `keras.Model`; called inside
+            the strategy's scope.
+        train: what `model.fit` takes as `x` (a `tf.data.Dataset`, or an array with `y=` in
+            `fit_kwargs`).
+        epochs: the most epochs to train (callbacks such as early stopping may end sooner).
+        resume: a `Resume`, or None to train from scratch without a backup.
+        model_path: where to save the trained model (`.keras`); None saves nothing.
+        strategy: the `--strategy` name.
+        validation: `validation_data` for `model.fit`.
+        callbacks: more Keras callbacks (the backup and `TerminateOnNaN` come first).
+        hint: what the divergence message suggests.
+        **fit_kwargs: passed to `model.fit` (e.g. `y`, `batch_size`, `validation_split`).
+
+    Returns:
+        A `FitResult`.
+
+    Raises:
+        Diverged: the loss became NaN or inf (the model is not saved).
+    """
+    finished = resume.finished(name) if resume else None
+    if finished:
+        return finished
+    with get_strategy(strategy).scope():
+        model = build_model()
+    own = [keras.callbacks.TerminateOnNaN()]
+    backup = resume.backup(name) if resume else None
+    if backup:
+        own.insert(0, backup)
+    started = time.perf_counter()
+    history = model.fit(train, validation_data=validation, epochs=epochs,
+                        callbacks=[*own, *callbacks], verbose=fit_verbosity(),
+                        **fit_kwargs).history
+    seconds = time.perf_counter() - started
+    history = backup.history if backup else {k: [float(v) for v in vs] for k, vs in history.items()}
+    check_finite(history, name, hint)
+    trained_here = len(history.get("loss", [])) - (backup.initial_epoch if backup else 0)
+    result = FitResult(model, history, epochs=len(history.get("loss", [])),
+                       train_seconds=round(seconds, 2),
+                       epoch_seconds=round(seconds / max(1, trained_here), 2))
+    if model_path is not None:
+        model.save(model_path)
+        if resume:
+            resume.save_finished(name, model_path, result)
+    return result
