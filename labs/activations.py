@@ -28,7 +28,7 @@ Outputs (in --output-dir, default runs/activations):
     <name>.png      the function and its derivative, one per function (softmax adds its Jacobian)
     overview.png    all eight side by side
     metrics.json:
-        {"lab", "preset", "seed", "config": {...}, "points", "check",
+        {"lab", "preset", "seed", "quick", "config": {...}, "versions", "points", "check",
          "functions": {name: {"keras": "<the Keras op compared>",
                               "max_abs_error_value", "max_abs_error_derivative"}},
          "max_abs_error_derivative": the largest over all functions}
@@ -38,7 +38,7 @@ import dataclasses
 
 import numpy as np
 
-from labs import common
+from labs import kit
 from models.reference import activations as act
 
 
@@ -50,9 +50,11 @@ class ActivationsConfig:
     leaky_alpha: float = 0.01  # Leaky ReLU slope for x < 0 (course; Keras's default is 0.2)
     swish_beta: float = 1.0  # Swish f = x * sigmoid(beta * x); beta 1 is Keras's silu
 
+    def quick(self):
+        return dataclasses.replace(self, x_start=-60, x_stop=60, x_scale=0.1)  # a 0.1 grid
+
 
 PRESETS = {"course": ActivationsConfig()}
-QUICK = ActivationsConfig(x_start=-60, x_stop=60, x_scale=0.1)
 
 TITLES = {
     "step": "step: 1 if x > 0 else 0",
@@ -143,8 +145,8 @@ def _draw(ax, x, name, functions, config, legend=True):
         ax.legend(fontsize="small")
 
 
-def _plots(out, x, config, results):
-    from labs.plotting import plt, save_figure
+def _plots(experiment, x, config, results):
+    from labs.kit.plotting import plt
 
     functions = numpy_functions(config)
     for name in functions:
@@ -172,43 +174,37 @@ def _plots(out, x, config, results):
             _draw(ax, x, name, functions, config)
         error = results[name]["max_abs_error_derivative"]
         fig.suptitle(f"max |derivative - GradientTape| = {error:.2g}", fontsize="small", y=0.02)
-        save_figure(fig, out / f"{name}.png")
+        experiment.save_figure(fig, f"{name}.png")
 
     fig, axes = plt.subplots(2, 4, figsize=(18, 8))
     for ax, name in zip(axes.flat, functions, strict=True):
         _draw(ax, x, name, functions, config, legend=(name == "step"))
     fig.suptitle("The course's activation functions (solid) and derivatives (dashed)")
     fig.tight_layout()
-    save_figure(fig, out / "overview.png")
+    experiment.save_figure(fig, "overview.png")
 
 
 def main(argv=None):
-    parser = common.make_parser("activations", __doc__, PRESETS)
+    parser = kit.make_parser("activations", __doc__, PRESETS)
     args = parser.parse_args(argv)
-    for flag in ("epochs", "batch_size"):
-        if getattr(args, flag) is not None:
-            parser.error(f"--{flag.replace('_', '-')} does not apply: this lab trains nothing")
-    config = QUICK if args.quick else PRESETS[args.preset]
-    out = common.prepare_output_dir(args.output_dir)
-
-    x = np.arange(config.x_start, config.x_stop + 1) * config.x_scale  # the course's grid
-    results = check_against_keras(x, config)
-    for name, r in results.items():
-        print(f"{name:11s} max |value - Keras| {r['max_abs_error_value']:.2g}   "
-              f"max |derivative - GradientTape| {r['max_abs_error_derivative']:.2g}")
-    if not args.no_plots:
-        _plots(out, x, config, results)
-    metrics = {
-        "lab": "activations", "preset": args.preset, "seed": args.seed,
-        "config": dataclasses.asdict(config), "points": int(x.size),
-        "check": "float64; derivatives by tf.GradientTape (tape.jacobian for softmax)",
-        "functions": results,
-        "max_abs_error_derivative": max(r["max_abs_error_derivative"] for r in results.values()),
-    }
-    common.write_metrics(out, metrics)
-    common.report_outputs(out)
-    return metrics
+    config = kit.configure(PRESETS[args.preset], args)
+    with kit.Experiment("activations", args, config) as experiment:
+        x = np.arange(config.x_start, config.x_stop + 1) * config.x_scale  # the course's grid
+        results = check_against_keras(x, config)
+        for name, r in results.items():
+            print(f"{name:11s} max |value - Keras| {r['max_abs_error_value']:.2g}   "
+                  f"max |derivative - GradientTape| {r['max_abs_error_derivative']:.2g}")
+        if experiment.plots:
+            _plots(experiment, x, config, results)
+        experiment.results.update({
+            "points": int(x.size),
+            "check": "float64; derivatives by tf.GradientTape (tape.jacobian for softmax)",
+            "functions": results,
+            "max_abs_error_derivative": max(r["max_abs_error_derivative"]
+                                            for r in results.values()),
+        })
+        return experiment.finish()
 
 
 if __name__ == "__main__":
-    common.run(main)
+    kit.run(main)

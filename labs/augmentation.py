@@ -34,7 +34,7 @@ Outputs (in --output-dir, default runs/augmentation):
     cutmix.png         the same for CutMix (labels mixed by pasted area)
     eda.txt            EDA sentences, also printed
     metrics.json:
-        {"lab", "preset", "seed", "config": {...}, "image": {"source", "size"},
+        {"lab", "preset", "seed", "quick", "config": {...}, "versions", "image": {"source", "size"},
          "ops": {op_name: {"op": class name, <its parameters>}},
          "pipeline": {"value_range", "seed", "steps": [{"op", "probability", ...}]},
          "mixup": {"alpha", "classes", "label_weights": [[w_class0, w_class1] per tile]},
@@ -47,7 +47,7 @@ import pathlib
 
 import numpy as np
 
-from labs import common
+from labs import kit
 
 SECOND_PHOTO = "Minduka_Present_Blue_Pack.png"  # the other photo matplotlib ships, for MixUp
 DEFAULT_PHOTO = "grace_hopper.jpg"
@@ -98,21 +98,23 @@ class AugmentationConfig:
     eda_alpha: float = 0.1  # EDA alpha_sr = alpha_ri = alpha_rs = p_rd (the paper's default)
     eda_num_aug: int = 4  # EDA sentences per original
 
+    def quick(self):
+        return dataclasses.replace(self, image_size=128, gallery_samples=3, pipeline_samples=4,
+                                   erasing_samples=4, mixup_batch=4, eda_num_aug=2)
+
 
 PRESETS = {
     "course": AugmentationConfig(),
     # Same gallery; the grid shows the strong training pipeline (flip, RandAugment, erasing, MixUp).
     "strong": AugmentationConfig(pipeline="strong", pipeline_samples=36),
 }
-QUICK = {"image_size": 128, "gallery_samples": 3, "pipeline_samples": 4, "erasing_samples": 4,
-         "mixup_batch": 4, "eda_num_aug": 2}
 
 
 def load_photo(path, size):
     """Reads an image file as `(size, size, 3)` float32 in [0, 1] (centre square crop, resized).
 
     Raises:
-        common.LabError: the file is missing or not an image Pillow can read.
+        kit.LabError: the file is missing or not an image Pillow can read.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -121,7 +123,7 @@ def load_photo(path, size):
             image = image.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error).split(":")[0] or type(error).__name__
-        raise common.LabError(f"cannot read image {path}: {reason}") from None
+        raise kit.LabError(f"cannot read image {path}: {reason}") from None
     width, height = image.size
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
@@ -184,7 +186,7 @@ def describe(params, index, op=None):
 
 def show_grid(images, titles, title, columns):
     """A grid of images (values clipped to [0, 1]) with a title per tile; returns the figure."""
-    from labs.plotting import plt
+    from labs.kit.plotting import plt
 
     rows = int(np.ceil(len(images) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.7 * rows + 0.4),
@@ -199,12 +201,11 @@ def show_grid(images, titles, title, columns):
     return fig
 
 
-def run_galleries(out, photo, config, args, plots):
+def run_galleries(experiment, photo, config, args):
     """One gallery per op; returns `{op_name: config}`."""
     import tensorflow as tf
 
     from augmentation.base import split_seed
-    from labs.plotting import save_figure
 
     ops = gallery_ops(config, args.randaugment)
     seeds = split_seed(args.seed, len(ops))
@@ -212,7 +213,7 @@ def run_galleries(out, photo, config, args, plots):
     described = {}
     for index, (name, op) in enumerate(ops.items()):
         described[name] = {"op": type(op).__name__, **op.get_config()}
-        if not plots:
+        if not experiment.plots:
             # Still run the op, so --no-plots checks every op works on this image.
             op(batch, seed=seeds[index])
             continue
@@ -226,16 +227,15 @@ def run_galleries(out, photo, config, args, plots):
             titles = [f"sample {i + 1}" for i in range(len(augmented))]
         fig = show_grid([photo, *augmented], ["original", *titles],
                         f"{name}: {type(op).__name__}", columns=min(5, len(augmented) + 1))
-        save_figure(fig, out / f"gallery_{name}.png")
+        experiment.save_figure(fig, f"gallery_{name}.png")
     return described
 
 
-def run_mixes(out, photos, names, config, seed, plots):
+def run_mixes(experiment, photos, names, config, seed):
     """MixUp and CutMix grids of two photos; returns the MixUp label weights per tile."""
     import tensorflow as tf
 
     import augmentation as aug
-    from labs.plotting import save_figure
 
     half = config.mixup_batch // 2
     images = tf.concat([tf.repeat(photos[0][None], config.mixup_batch - half, 0),
@@ -247,12 +247,12 @@ def run_mixes(out, photos, names, config, seed, plots):
         mixed, mixed_labels = op(images, labels, seed=seed)
         weights = np.round(mixed_labels.numpy(), 3)
         results[key] = weights.tolist()
-        if plots:
+        if experiment.plots:
             titles = [f"{names[0]} {w[0]:.2f}\n{names[1]} {w[1]:.2f}" for w in weights]
             fig = show_grid(mixed.numpy(), titles,
                             f"{type(op).__name__}(alpha={op.alpha}): labels mixed by the same λ",
                             columns=4)
-            save_figure(fig, out / f"{key}.png")
+            experiment.save_figure(fig, f"{key}.png")
     return results
 
 
@@ -267,7 +267,7 @@ def run_eda(out, config, synonyms_choice, seed):
             source = "wordnet"
         except aug.SynonymSourceUnavailable as error:
             if synonyms_choice == "wordnet":
-                raise common.LabError(str(error)) from None
+                raise kit.LabError(str(error)) from None
             print(f"EDA: {error}\nEDA: using the lab's small demo synonym table instead.")
             synonyms = aug.synonym_table(DEMO_SYNONYMS)
     else:
@@ -287,7 +287,7 @@ def run_eda(out, config, synonyms_choice, seed):
 
 
 def main(argv=None):
-    parser = common.make_parser("augmentation", __doc__, PRESETS)
+    parser = kit.make_parser("augmentation", __doc__, PRESETS)
     parser.add_argument("--image", type=pathlib.Path,
                         help=f"your own photo (default: matplotlib's {DEFAULT_PHOTO})")
     parser.add_argument("--randaugment", choices=["ours", "keras_cv", "keras"], default="ours",
@@ -296,48 +296,40 @@ def main(argv=None):
                         help="EDA synonyms: WordNet (nltk) if installed, else a demo table "
                              "(default: %(default)s)")
     args = parser.parse_args(argv)
-    for flag in ("epochs", "batch_size"):
-        if getattr(args, flag) is not None:
-            parser.error(f"--{flag.replace('_', '-')} does not apply: this lab trains nothing")
-    config = PRESETS[args.preset]
-    if args.quick:
-        config = dataclasses.replace(config, **QUICK)
-    common.seed_everything(args.seed)
-    out = common.prepare_output_dir(args.output_dir)
+    config = kit.configure(PRESETS[args.preset], args)
+    with kit.Experiment("augmentation", args, config) as experiment:
+        return _run(experiment, args, config)
 
+
+def _run(experiment, args, config):
     import augmentation as aug
-    from labs.plotting import save_figure
 
+    out = experiment.out
     photo_path = args.image or sample_photo_path(DEFAULT_PHOTO)
     photo = load_photo(photo_path, config.image_size)
     second = load_photo(sample_photo_path(SECOND_PHOTO), config.image_size)
-    plots = not args.no_plots
 
-    ops = run_galleries(out, photo, config, args, plots)
+    ops = run_galleries(experiment, photo, config, args)
 
     pipeline = aug.make_pipeline(config.pipeline, seed=args.seed)
     grid = pipeline(np.repeat(photo[None], config.pipeline_samples, axis=0), seed=args.seed)
     erasing = aug.RandomErasing(0.5, (0.02, 0.4), (0.2, 0.8))
     erased = erasing(np.repeat(photo[None], config.erasing_samples, axis=0), seed=args.seed + 1)
-    if plots:
+    if experiment.plots:
         columns = int(np.ceil(np.sqrt(config.pipeline_samples)))
         fig = show_grid(grid.numpy(), [""] * len(grid), f"'{config.pipeline}' pipeline: "
                         f"{len(grid)} samples", columns)
-        save_figure(fig, out / "pipeline.png")
+        experiment.save_figure(fig, "pipeline.png")
         columns = int(np.ceil(np.sqrt(config.erasing_samples)))
         fig = show_grid(erased.numpy(), [""] * len(erased),
                         "random erasing (p=0.5, area 0.02-0.4, aspect 0.2-0.8)", columns)
-        save_figure(fig, out / "random_erasing.png")
+        experiment.save_figure(fig, "random_erasing.png")
 
     names = ["photo" if args.image else "hopper", "present"]
-    mixes = run_mixes(out, (photo, second), names, config, args.seed, plots)
+    mixes = run_mixes(experiment, (photo, second), names, config, args.seed)
     eda_results = run_eda(out, config, args.synonyms, args.seed)
 
-    metrics = {
-        "lab": "augmentation",
-        "preset": args.preset,
-        "seed": args.seed,
-        "config": dataclasses.asdict(config),
+    experiment.results.update({
         "image": {"source": str(photo_path), "size": [config.image_size] * 2},
         "ops": ops,
         "pipeline": pipeline.get_config(),
@@ -345,12 +337,11 @@ def main(argv=None):
                   "label_weights": mixes["mixup"]},
         "cutmix": {"alpha": config.cutmix_alpha, "label_weights": mixes["cutmix"]},
         "eda": eda_results,
-    }
-    metrics["files"] = sorted(p.name for p in out.glob("*.png")) + ["eda.txt", "metrics.json"]
-    common.write_metrics(out, metrics)
-    common.report_outputs(out)
-    return metrics
+    })
+    experiment.results["files"] = (sorted(p.name for p in out.glob("*.png"))
+                                   + ["eda.txt", "metrics.json"])
+    return experiment.finish()
 
 
 if __name__ == "__main__":
-    common.run(main)
+    kit.run(main)

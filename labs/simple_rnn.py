@@ -26,13 +26,13 @@ Randomness comes from numpy Generators seeded by --seed (additions, initial draw
 fresh test additions are separate streams), so a seed reproduces metrics.json exactly. The
 notebook used the unseeded global np.random, so its numbers differ run to run.
 
-This lab is numpy, not Keras: --epochs sets the number of iterations (one addition each, as in
-the course), and --batch-size accepts only 1 (the course updates after every addition).
+This lab is numpy, not Keras: --iterations sets the number of iterations (one addition each, as
+in the course, which updates after every addition; so there is no --epochs or --batch-size).
 
 Commands:
     python -m labs.simple_rnn                      # course preset, 10,000 iterations x 5 variants
     python -m labs.simple_rnn --preset corrected
-    python -m labs.simple_rnn --variants he_relu,xavier_tanh --epochs 3000
+    python -m labs.simple_rnn --variants he_relu,xavier_tanh --iterations 3000
     python -m labs.simple_rnn --quick              # 300 iterations, seconds
 
 Outputs (in --output-dir, default runs/simple_rnn):
@@ -54,13 +54,12 @@ Outputs (in --output-dir, default runs/simple_rnn):
             "train_seconds"}}}
 """
 
-import argparse
 import dataclasses
 import time
 
 import numpy as np
 
-from labs import common
+from labs import kit
 from models.reference import binary_addition
 
 VARIANTS = {
@@ -79,37 +78,28 @@ class BinaryAdditionConfig:
     hidden_size: int = 16  # hidden units (inputs 2 and output 1 are fixed by the task)
     weight_init_std: float = 1.0  # scale of the default init: randn * weight_init_std
     learning_rate: float = 0.1  # plain gradient descent step
-    iterations: int = 10_000  # one addition per iteration (set by --epochs)
+    iterations: int = 10_000  # one addition per iteration (set by --iterations)
     plot_interval: int = 100  # the notebook records the loss every 100 iterations
     output_derivative: str = "course"  # "course": d_sigmoid(y) quirk; "exact": y(1 - y)
     eval_additions: int = 1000  # fresh additions for the accuracy
+
+    def quick(self):
+        return dataclasses.replace(self, iterations=300)
 
 
 PRESETS = {
     "course": BinaryAdditionConfig(),
     "corrected": BinaryAdditionConfig(output_derivative="exact"),
 }
-QUICK_ITERATIONS = 300
-
-
-def _variant_list(text):
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in VARIANTS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown variant(s) {', '.join(unknown) or text!r}; choose from {', '.join(VARIANTS)}")
-    return list(dict.fromkeys(names))
 
 
 def _parse(argv):
-    parser = common.make_parser("simple_rnn", __doc__, PRESETS)
-    parser.add_argument("--variants", type=_variant_list, default=list(VARIANTS),
+    parser = kit.make_parser("simple_rnn", __doc__, PRESETS)
+    parser.add_argument("--iterations", type=kit.positive_int,
+                        help="override the preset's iterations (one addition each)")
+    parser.add_argument("--variants", type=kit.names(VARIANTS), default=tuple(VARIANTS),
                         help="comma-separated subset of: " + ", ".join(VARIANTS) + " (default: all)")
-    args = parser.parse_args(argv)
-    if args.batch_size not in (None, 1):
-        parser.error("--batch-size: this lab trains on one addition per iteration, as the course "
-                     "does; only 1 is accepted")
-    return args
+    return parser.parse_args(argv)
 
 
 def _window_mean(values, window):
@@ -117,8 +107,8 @@ def _window_mean(values, window):
     return np.array([values[i:i + window].mean() for i in range(0, len(values), window)])
 
 
-def _plots(out, histories, metrics, config):
-    from labs.plotting import plt, save_figure
+def _plots(experiment, histories, metrics, config):
+    from labs.kit.plotting import plt
 
     fig, ax = plt.subplots(figsize=(8, 4.8))
     for index, (name, history) in enumerate(histories.items()):
@@ -130,7 +120,7 @@ def _plots(out, histories, metrics, config):
     ax.set_yscale("log")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
-    save_figure(fig, out / "loss.png")
+    experiment.save_figure(fig, "loss.png")
 
     # One panel per variant on a shared log axis: He + ReLU's spikes stand out against the rest.
     fig, axes = plt.subplots(len(histories), 1, figsize=(8, 1.9 * len(histories) + 0.8),
@@ -152,7 +142,7 @@ def _plots(out, histories, metrics, config):
     axes[-1, 0].set_xlabel("iteration")
     fig.suptitle("Gradient norm per iteration (W_in, W, W_out together), log scale")
     fig.tight_layout()
-    save_figure(fig, out / "grad_norm.png")
+    experiment.save_figure(fig, "grad_norm.png")
 
     fig, ax = plt.subplots(figsize=(8, 4))
     names = list(histories)
@@ -161,17 +151,19 @@ def _plots(out, histories, metrics, config):
     ax.bar_label(bars, labels=[f"{a:.1%}" for a in accuracies])
     ax.set(title=f"Exact-sum accuracy on {config.eval_additions:,} fresh additions",
            xlabel="variant", ylabel="accuracy", ylim=(0, 1.1))
-    save_figure(fig, out / "accuracy.png")
+    experiment.save_figure(fig, "accuracy.png")
 
 
 def main(argv=None):
     args = _parse(argv)
-    config = PRESETS[args.preset]
-    if args.quick:
-        config = dataclasses.replace(config, iterations=QUICK_ITERATIONS)
-    if args.epochs is not None:
-        config = dataclasses.replace(config, iterations=args.epochs)
-    out = common.prepare_output_dir(args.output_dir)
+    config = kit.configure(PRESETS[args.preset], args)
+    if args.iterations:
+        config = dataclasses.replace(config, iterations=args.iterations)
+    with kit.Experiment("simple_rnn", args, config) as experiment:
+        return _train_variants(experiment, args, config)
+
+
+def _train_variants(experiment, args, config):
 
     eval_a, eval_b = binary_addition.sample_additions(
         np.random.default_rng([args.seed, 2]), config.eval_additions, config.binary_dim)
@@ -202,23 +194,19 @@ def main(argv=None):
             "train_seconds": round(seconds, 2),
         }
         histories[name] = history
-        np.savez(out / "models" / f"{name}.npz", **weights)
+        np.savez(experiment.model_path(name).with_suffix(".npz"), **weights)
         r = results[name]
         print(f"{name:16s} loss@{last_recorded} {r['final_loss']:.3g}  "
               f"mean last 100 {r['final_loss_mean_100']:.3g}  accuracy {r['accuracy']:.1%}  "
               f"max |grad| {r['max_grad_norm']:.3g}  ({seconds:.1f} s)")
 
-    common.write_history_csv(out / "history.csv", {
-        name: {key: values.tolist() for key, values in history.items()}
-        for name, history in histories.items()})
-    if not args.no_plots:
-        _plots(out, histories, results, config)
-    metrics = {"lab": "simple_rnn", "preset": args.preset, "seed": args.seed,
-               "config": dataclasses.asdict(config), "variants": results}
-    common.write_metrics(out, metrics)
-    common.report_outputs(out)
-    return metrics
+    experiment.histories.update({name: {key: values.tolist() for key, values in history.items()}
+                                 for name, history in histories.items()})
+    if experiment.plots:
+        _plots(experiment, histories, results, config)
+    experiment.results["variants"] = results
+    return experiment.finish()
 
 
 if __name__ == "__main__":
-    common.run(main)
+    kit.run(main)

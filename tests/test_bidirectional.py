@@ -1,20 +1,33 @@
 """labs.bidirectional end to end with --quick on the real FSDD data, and its predict command."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 
-from labs import bidirectional
-from labs.data.spoken_digit import load_spoken_digit
-from labs.data.spoken_digit import waveform_batches
+from labs.bidirectional import figures, train
+from labs.bidirectional.__main__ import PRESETS, main
+from labs.bidirectional.clipping_study import QUICK_STUDY_STEPS
+from labs.data.spoken_digit import load_spoken_digit, waveform_batches
 from labs.data.wav import read_wav, trim_silence
-from tests.conftest import run_module
+from tests.conftest import REPO, run_module
 from tests.test_spoken_digit_models import COURSE_PARAMS
 from tests.wav_files import tone, write_wav
 
 MODEL_KEYS = {"params", "epochs", "epoch_seconds", "val_accuracy", "test_accuracy", "clipping"}
+QUICK_TEST_CLIPS = PRESETS["modern"].quick().clips["test"]
+TIMING = {"epoch_seconds", "train_seconds"}
+
+
+def _without_timing(value):
+    if isinstance(value, dict):
+        return {k: _without_timing(v) for k, v in value.items() if k not in TIMING}
+    return value
 
 
 def _data_flags(manual_dir, data_dir):
@@ -24,7 +37,7 @@ def _data_flags(manual_dir, data_dir):
 @pytest.fixture(scope="module")
 def modern_run(manual_dir, data_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("modern")
-    metrics = bidirectional.main(["--quick", "--output-dir", str(out),
+    metrics = main(["--quick", "--output-dir", str(out),
                                   *_data_flags(manual_dir, data_dir)])
     return out, metrics
 
@@ -32,14 +45,18 @@ def modern_run(manual_dir, data_dir, tmp_path_factory):
 def test_modern_quick_run_writes_the_output_contract(modern_run):
     out, metrics = modern_run
     assert metrics == json.loads((out / "metrics.json").read_text())
+    assert metrics["lab"] == "bidirectional" and metrics["quick"] is True
     assert metrics["preset"] == "modern" and metrics["split"] == "official"
+    assert metrics["config"]["epochs"] == 2 and metrics["config"]["clips"]["test"] == 16
     assert list(metrics["models"]) == ["conv1d", "simple_rnn", "gru", "bilstm"]
     for row in metrics["models"].values():
         assert set(row) == MODEL_KEYS
-        assert 0.0 <= row["test_accuracy"] <= 1.0 and row["params"] <= 250_000
+        assert row["params"] <= 250_000 and row["epochs"] == 2
         assert row["clipping"] is None
-    assert metrics["best"]["name"] in metrics["models"]
-    assert (out / "models" / "best.keras").is_file()
+    best = metrics["best"]
+    assert best["val_accuracy"] == max(row["val_accuracy"] for row in metrics["models"].values())
+    assert best["test_accuracy"] == metrics["models"][best["name"]]["test_accuracy"]
+    assert best["path"] == str(out / "models" / "best.keras")
     for name in ["conv1d", "simple_rnn", "gru", "bilstm"]:
         assert (out / "models" / f"{name}.keras").is_file()
     for plot in ["training_accuracy", "training_loss", "comparison", "confusion_matrix", "digits"]:
@@ -48,23 +65,42 @@ def test_modern_quick_run_writes_the_output_contract(modern_run):
     assert header.startswith("run,epoch,") and "val_accuracy" in header
 
 
-def test_ensemble_scores_the_saved_models_voting_together(modern_run, manual_dir, data_dir):
-    out, metrics = modern_run
+@pytest.fixture(scope="module")
+def quick_test_clips(manual_dir, data_dir):
+    """The test clips a --quick run scores, as `(waveforms, labels)`."""
     test = load_spoken_digit("official", manual_dir=manual_dir, data_dir=data_dir).test
-    test = test.take(bidirectional.QUICK_SIZES["test"])  # what --quick tested
-    waveforms, labels = next(iter(waveform_batches(test, 64)))
+    waveforms, labels = next(iter(waveform_batches(test.take(QUICK_TEST_CLIPS), 64)))
+    return waveforms, labels.numpy()
+
+
+def test_reported_accuracy_is_the_saved_models_accuracy(modern_run, quick_test_clips):
+    out, metrics = modern_run
+    waveforms, labels = quick_test_clips
+    for name, row in metrics["models"].items():
+        model = keras.saving.load_model(out / "models" / f"{name}.keras")
+        predicted = model.predict(waveforms, verbose=0).argmax(axis=-1)
+        assert row["test_accuracy"] == np.mean(predicted == labels), name
+    best = keras.saving.load_model(out / "models" / "best.keras")
+    chosen = keras.saving.load_model(out / "models" / f"{metrics['best']['name']}.keras")
+    np.testing.assert_array_equal(best.predict(waveforms, verbose=0),
+                                  chosen.predict(waveforms, verbose=0))
+
+
+def test_ensemble_scores_the_saved_models_voting_together(modern_run, quick_test_clips):
+    out, metrics = modern_run
+    waveforms, labels = quick_test_clips
     names = list(metrics["models"])
     mean = np.mean([keras.saving.load_model(out / "models" / f"{name}.keras").predict(
         waveforms, verbose=0) for name in names], axis=0)
     assert metrics["ensemble"]["models"] == names
-    assert metrics["ensemble"]["test_accuracy"] == np.mean(mean.argmax(axis=-1) == labels.numpy())
+    assert metrics["ensemble"]["test_accuracy"] == np.mean(mean.argmax(axis=-1) == labels)
 
 
 def test_ensemble_over_folds_averages_each_folds_models():
     labels = np.array([0, 1])
 
     def run(probabilities):
-        return bidirectional.TrainedModel(None, {}, {}, labels, np.array(probabilities))
+        return train.TrainedModel(None, {}, labels, np.array(probabilities))
 
     runs = {  # theo: a alone gets one clip right, b the other, together both; nicolas: b outvotes a
         ("a", "theo"): run([[0.9, 0.1], [0.6, 0.4]]),
@@ -72,16 +108,16 @@ def test_ensemble_over_folds_averages_each_folds_models():
         ("a", "nicolas"): run([[0.6, 0.4], [0.4, 0.6]]),
         ("b", "nicolas"): run([[0.1, 0.9], [0.1, 0.9]]),
     }
-    ensemble = bidirectional._ensemble(runs, ("a", "b"), ["theo", "nicolas"])
+    ensemble = train.ensemble(runs, ("a", "b"), ["theo", "nicolas"])
     assert ensemble == {"models": ["a", "b"], "test_accuracy": 0.75,
                         "folds": {"theo": 1.0, "nicolas": 0.5}}
 
 
 def test_confusion_matrix_pools_the_held_out_speakers_of_every_fold():
     def run(labels, predicted):
-        return bidirectional.TrainedModel(None, {}, {}, np.array(labels), np.eye(10)[predicted])
+        return train.TrainedModel(None, {}, np.array(labels), np.eye(10)[predicted])
 
-    figure = bidirectional._confusion_figure(
+    figure = figures.confusion_figure(
         {"theo": run([0, 1], [0, 1]), "nicolas": run([2, 3], [3, 3])}, "gru")
     axes = figure.axes[0]
     matrix = axes.images[0].get_array()
@@ -92,7 +128,7 @@ def test_confusion_matrix_pools_the_held_out_speakers_of_every_fold():
 def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
     # Two of the five course models keep the test short; all five are built in
     # test_spoken_digit_models and trained the same way.
-    metrics = bidirectional.main(["--preset", "course", "--quick", "--models", "conv1d,lstm_clip",
+    metrics = main(["--preset", "course", "--quick", "--models", "conv1d,lstm_clip",
                                   "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
     assert metrics["split"] == "course"
     assert {name: row["params"] for name, row in metrics["models"].items()} == {
@@ -102,7 +138,7 @@ def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
     assert metrics["models"]["conv1d"]["clipping"] is None
     study = metrics["clipping_study"]
     assert set(study["runs"]) == {"no clipping", "clipvalue 0.5", "clipnorm 1.0"}
-    assert study["steps"] == bidirectional.QUICK_STUDY_STEPS
+    assert study["steps"] == QUICK_STUDY_STEPS
     steps = json.loads((tmp_path / "clipping_study_steps.json").read_text())
     for label, run in study["runs"].items():
         norms = steps[label]["gradient_norm"]
@@ -116,7 +152,7 @@ def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
 
 
 def test_speaker_split_with_global_clipnorm(manual_dir, data_dir, tmp_path):
-    metrics = bidirectional.main(["--split", "speaker", "--speaker", "theo", "--models", "conv1d",
+    metrics = main(["--split", "speaker", "--speaker", "theo", "--models", "conv1d",
                                   "--global-clipnorm", "2", "--quick", "--no-plots",
                                   "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
     row = metrics["models"]["conv1d"]
@@ -124,7 +160,9 @@ def test_speaker_split_with_global_clipnorm(manual_dir, data_dir, tmp_path):
     assert row["folds"] == {"theo": row["test_accuracy"]}
     assert "ensemble" not in metrics  # one model: nothing to average
     assert row["clipping"] == {"global_clipnorm": 2.0}
+    assert metrics["best"]["folds"] == {"theo": str(tmp_path / "models" / "conv1d_theo.keras")}
     assert (tmp_path / "models" / "conv1d_theo.keras").is_file()
+    assert not (tmp_path / "models" / "best.keras").exists()  # no one model for every fold
     assert not list(tmp_path.glob("*.png"))
 
 
@@ -145,11 +183,13 @@ def test_bad_flags_exit_2_with_a_clear_line(args, message):
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_model_name_is_a_clear_error(tmp_path):
-    result = run_module("labs.bidirectional", "--models", "conv1d,transformer",
-                        "--output-dir", tmp_path, timeout=120)
-    assert result.returncode == 1
-    assert "--models" in result.stderr and "Traceback" not in result.stderr
+@pytest.mark.parametrize("models", ["conv1d,transformer", "lstm_clip"])  # lstm_clip: course only
+def test_unknown_model_name_is_a_bad_flag(tmp_path, models):
+    result = run_module("labs.bidirectional", "--models", models, "--output-dir", tmp_path,
+                        timeout=120)
+    assert result.returncode == 2
+    assert "--models" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
 
 
 def test_offline_without_the_archive_names_the_flag(tmp_path):
@@ -179,6 +219,15 @@ def wav_files(manual_dir, data_dir, tmp_path_factory):
     return {"mono": mono, "stereo": stereo, "truncated": truncated, "text": text}
 
 
+def _padded(paths):
+    """The trimmed clips of `paths`, zero-padded to one second: `(clips, 8000)`."""
+    batch = np.zeros((len(paths), 8000), np.float32)
+    for row, path in zip(batch, paths):
+        audio = trim_silence(read_wav(path, 8000))[:8000]
+        row[: len(audio)] = audio
+    return batch
+
+
 def _predictions(stdout):
     rows = [line.split("\t") for line in stdout.strip().splitlines()]
     return {path: (int(digit), float(confidence)) for path, digit, confidence in rows}
@@ -190,9 +239,11 @@ def test_predict_classifies_good_files_and_names_bad_ones(modern_run, wav_files)
     result = run_module("labs.bidirectional", "predict", "--model", model, *files, timeout=180)
     assert result.returncode == 1
     predictions = _predictions(result.stdout)
-    assert set(predictions) == {str(wav_files["mono"]), str(wav_files["stereo"])}
-    for digit, confidence in predictions.values():
-        assert 0 <= digit <= 9 and 0.0 < confidence <= 1.0
+    good = [str(wav_files["mono"]), str(wav_files["stereo"])]
+    assert list(predictions) == good
+    probabilities = keras.saving.load_model(model).predict(_padded(good), verbose=0)
+    for path, row in zip(good, probabilities):
+        assert predictions[path] == (row.argmax(), pytest.approx(row.max(), abs=5e-4))
     errors = [line for line in result.stderr.splitlines() if "\terror: " in line]
     assert [line.split("\t")[0] for line in errors] == [str(wav_files["truncated"]),
                                                        str(wav_files["text"])]
@@ -201,7 +252,7 @@ def test_predict_classifies_good_files_and_names_bad_ones(modern_run, wav_files)
 
 def test_predict_all_good_files_exits_0(modern_run, wav_files):
     model = modern_run[0] / "models" / "conv1d.keras"
-    results = bidirectional.main(["predict", "--model", str(model), str(wav_files["mono"]),
+    results = main(["predict", "--model", str(model), str(wav_files["mono"]),
                                   str(wav_files["stereo"])])
     assert set(results) == {str(wav_files["mono"]), str(wav_files["stereo"])}
 
@@ -210,11 +261,8 @@ def test_predict_with_several_models_averages_their_probabilities(modern_run, wa
     paths = [modern_run[0] / "models" / f"{name}.keras" for name in ("conv1d", "gru")]
     wavs = [str(wav_files["mono"]), str(wav_files["stereo"])]
     model_flags = [flag for path in paths for flag in ("--model", str(path))]
-    ensemble = bidirectional.main(["predict", *model_flags, *wavs])
-    batch = np.zeros((2, 8000), np.float32)  # the trimmed clips, zero-padded to one second
-    for row, path in zip(batch, wavs):
-        audio = trim_silence(read_wav(path, 8000))[:8000]
-        row[: len(audio)] = audio
+    ensemble = main(["predict", *model_flags, *wavs])
+    batch = _padded(wavs)
     mean = np.mean([keras.saving.load_model(path).predict(batch, verbose=0) for path in paths],
                    axis=0)
     for path, row in zip(wavs, mean):
@@ -227,3 +275,48 @@ def test_predict_with_a_missing_model_is_a_clear_error(tmp_path, wav_files):
                         wav_files["mono"], timeout=120)
     assert result.returncode == 1 and "--model" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_killed_run_reuses_the_finished_model_and_matches_an_uninterrupted_run(
+        manual_dir, data_dir, tmp_path):
+    flags = ["--quick", "--no-plots", "--models", "conv1d,simple_rnn",
+             *_data_flags(manual_dir, data_dir)]
+    uninterrupted = main([*flags, "--output-dir", str(tmp_path / "whole")])
+    command = [sys.executable, "-m", "labs.bidirectional", *flags, "--output-dir",
+               str(tmp_path / "killed")]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:  # conv1d is trained and saved once simple_rnn starts
+        if line.startswith("== simple_rnn =="):
+            process.send_signal(signal.SIGTERM)
+            break
+    else:
+        pytest.fail(f"simple_rnn never started: {process.stderr.read()[-2000:]}")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "run the same command again to resume" in stderr.strip().splitlines()[-1]
+
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "conv1d: already trained before the restart" in result.stdout
+    resumed = json.loads((tmp_path / "killed" / "metrics.json").read_text())
+    for metrics in (resumed, uninterrupted):
+        metrics.pop("best")  # names the output dir
+    assert _without_timing(resumed) == _without_timing(uninterrupted)
+
+
+def test_divergence_stops_with_a_hint_and_keeps_the_finished_models(manual_dir, data_dir,
+                                                                    tmp_path):
+    result = run_module("labs.bidirectional", "--quick", "--no-plots", "--models", "conv1d",
+                        "--learning-rate", "1e30", "--output-dir", tmp_path,
+                        *_data_flags(manual_dir, data_dir), timeout=300)
+    assert result.returncode == 1, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert "training diverged: conv1d's loss became" in last and "--clipnorm 1" in last
+    assert "Traceback" not in result.stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["diverged"]["run"] == "conv1d" and metrics["models"] == {}
+    assert (tmp_path / "history.csv").read_text().splitlines()[1].startswith("conv1d,1,")
+    assert not (tmp_path / "models" / "conv1d.keras").exists()

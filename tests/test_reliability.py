@@ -12,7 +12,10 @@ import keras
 import numpy as np
 import pytest
 
-from labs import activations, augmentation, bidirectional, common, seq2seq, simple_rnn, training
+from labs import activations, augmentation, kit, seq2seq, simple_rnn
+from labs.bidirectional.__main__ import main as bidirectional_main
+from labs.bidirectional.__main__ import parse_args as bidirectional_args
+from labs.kit import training
 from tests.conftest import REPO, run_module
 
 # Fields that measure time, not results: the only ones allowed to differ between two runs.
@@ -26,9 +29,9 @@ def _without(value, keys):
 
 
 def _run_command(lab_main, argv, capsys):
-    """Runs a lab as its command does (`common.run`), in this process; returns (status, stderr)."""
+    """Runs a lab as its command does (`kit.run`), in this process; returns (status, stderr)."""
     with pytest.raises(SystemExit) as exit_info:
-        common.run(lambda: lab_main(argv))
+        kit.run(lambda: lab_main(argv))
     return exit_info.value.code, capsys.readouterr().err
 
 
@@ -114,27 +117,28 @@ def test_backup_restores_weights_optimizer_and_history(tmp_path):
     assert not (tmp_path / "backup").exists()  # deleted once training completed
 
 
-def test_resume_reuses_finished_models_and_discards_other_commands(tmp_path, capsys):
-    args = bidirectional._parse_args(["--models", "conv1d"])
+def test_resume_discards_a_backup_of_other_training_flags(tmp_path, capsys):
+    args = bidirectional_args(["--models", "conv1d"])
     model = _tiny_model()
     path = tmp_path / "models" / "dense.keras"
     path.parent.mkdir()
     model.save(path)
-    record = {"metrics": {"test_accuracy": 0.5}, "history": {"loss": [1.0, 0.5]}}
+    result = training.FitResult(model, {"loss": [1.0, 0.5]}, epochs=2, train_seconds=1.0,
+                                epoch_seconds=0.5)
 
     resume = training.Resume(tmp_path, args)
     assert resume.finished("dense") is None
-    resume.save_finished("dense", path, record)
-    reused, saved = training.Resume(tmp_path, args).finished("dense")
-    assert saved == record
-    np.testing.assert_array_equal(reused.get_weights()[0], model.get_weights()[0])
+    resume.save_finished("dense", path, result)
+    reused = training.Resume(tmp_path, args).finished("dense")
+    assert reused.reused and reused.history == result.history and reused.epochs == 2
+    np.testing.assert_array_equal(reused.model.get_weights()[0], model.get_weights()[0])
 
-    other = bidirectional._parse_args(["--models", "gru"])
+    other = bidirectional_args(["--models", "gru"])
     assert training.Resume(tmp_path, other).finished("dense") is None
     assert "made with other flags" in capsys.readouterr().out
     # Flags that do not change training keep the backup valid.
-    training.Resume(tmp_path, other).save_finished("dense", path, record)
-    same = bidirectional._parse_args(["--models", "gru", "--no-plots", "--output-dir", "x"])
+    training.Resume(tmp_path, other).save_finished("dense", path, result)
+    same = bidirectional_args(["--models", "gru", "--no-plots", "--output-dir", "x", "--verbose"])
     assert training.Resume(tmp_path, same).finished("dense") is not None
 
 
@@ -170,7 +174,7 @@ def test_killed_run_resumes_from_its_last_epoch(tmp_path):
     assert epochs_run[0] == f"Epoch {done + 1}/8" and epochs_run[-1] == "Epoch 8/8"
     rows = (tmp_path / "history.csv").read_text().strip().splitlines()[1:]
     assert [int(row.split(",")[1]) for row in rows] == list(range(1, 9))  # every epoch
-    assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 8
+    assert json.loads((tmp_path / "metrics.json").read_text())["variants"]["course"]["epochs"] == 8
     assert not (tmp_path / "backup").exists()
 
 
@@ -187,17 +191,11 @@ def test_divergence_stops_with_a_hint_and_keeps_what_it_has(tmp_path):
     assert "training diverged" in last and "lower --learning-rate" in last
     assert "Traceback" not in result.stderr
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["diverged"]["variant"] == "course"
+    assert metrics["diverged"]["run"] == "course"
     assert metrics["variants"] == {}
     history = (tmp_path / "history.csv").read_text().splitlines()
     assert history[1].startswith("course,1,")  # the diverged epoch is kept
     assert not (tmp_path / "models" / "course.keras").exists()
-
-
-def test_check_finite_accepts_finite_losses():
-    training.check_finite({"loss": [2.0, 1.0]}, "gru", "hint")
-    with pytest.raises(training.Diverged, match="gru's loss became inf in epoch 2; hint"):
-        training.check_finite({"loss": [2.0, float("inf")]}, "gru", "hint")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +204,7 @@ def test_check_finite_accepts_finite_losses():
 LAB_MAINS = {
     "activations": activations.main,
     "augmentation": augmentation.main,
-    "bidirectional": bidirectional.main,
+    "bidirectional": bidirectional_main,
     "seq2seq": seq2seq.main,
     "simple_rnn": simple_rnn.main,
 }
@@ -258,7 +256,7 @@ def test_bad_data_offline_is_one_line_and_keeps_earlier_results(archive, tmp_pat
         original = (manual_dir / "free-spoken-digit-dataset-1.0.9.tar.gz").read_bytes()
         (folder / "free-spoken-digit-dataset-1.0.9.tar.gz").write_bytes(original[:2_000_000])
     previous = _previous_results(tmp_path / "out")
-    status, stderr = _run_command(bidirectional.main, [
+    status, stderr = _run_command(bidirectional_main, [
         "--quick", "--manual-dir", str(folder), "--data-dir", str(tmp_path / "tfds"),
         "--output-dir", str(tmp_path / "out")], capsys)
     assert status == 1
@@ -287,7 +285,7 @@ STRATEGY_SCRIPT = textwrap.dedent("""
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from labs import common, seq2seq
+    from labs import kit, seq2seq
 
     out = sys.argv[1]
     results = {}
@@ -297,7 +295,7 @@ STRATEGY_SCRIPT = textwrap.dedent("""
     try:
         seq2seq.main(["--quick", "--strategy", "mirrored", "--batch-size", "13",
                       "--output-dir", f"{out}/odd"])
-    except common.LabError as error:
+    except kit.LabError as error:
         results["odd_batch_error"] = str(error)
     print("RESULTS " + json.dumps(results))
 """)

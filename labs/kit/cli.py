@@ -246,7 +246,8 @@ def run(main):
     Ctrl-C and SIGTERM (what `kill`, job schedulers and container runtimes send) print one line
     saying where the partial results are and exit 130.
     """
-    prog = pathlib.Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "lab"
+    script = pathlib.Path(sys.argv[0] if sys.argv and sys.argv[0] else "lab")
+    prog = script.parent.name if script.stem == "__main__" else script.stem  # a lab package
     previous = {signum: signal.signal(signum, _interrupt)
                 for signum in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -102,9 +102,13 @@ class Experiment:
                      fontsize="x-small", color="0.4")
         return plotting.save_figure(fig, self.out / name)
 
+    @property
+    def metrics(self):
+        """What `metrics.json` will hold: the envelope, then `results`."""
+        return {**outputs.envelope(self.lab, self.args, self.config), **self.results}
+
     def _write(self, extra=None):
-        metrics = {**outputs.envelope(self.lab, self.args, self.config), **self.results,
-                   **(extra or {})}
+        metrics = outputs.plain({**self.metrics, **(extra or {})})
         outputs.write_json(self.out / "metrics.json", metrics)
         if self.histories:
             outputs.write_history_csv(self.out / "history.csv", self.histories)
@@ -112,7 +116,7 @@ class Experiment:
 
     def finish(self):
         """Writes `metrics.json` (the envelope, then `results`) and `history.csv`, deletes the
-        training backup, lists the files written, and returns the metrics."""
+        training backup, lists the files written, and returns the metrics as written."""
         metrics = self._write()
         if self._resume is not None:
             self._resume.complete()

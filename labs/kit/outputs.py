@@ -44,6 +44,12 @@ def _to_json(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def plain(data):
+    """`data` as `json.load` would read it back: numpy values, paths and dataclasses made plain,
+    tuples made lists."""
+    return json.loads(json.dumps(data, default=_to_json))
+
+
 def write_json(path, data):
     """Writes `data` as indented JSON, turning numpy values, paths and dataclasses into plain
     values; the file is replaced whole (written aside, then renamed), never left half written."""
