@@ -1,0 +1,345 @@
+"""An LSTM language model on Penn Treebank: perplexity, next-word probabilities, sampling.
+
+What you will learn:
+- how truncated BPTT reads one long text: the corpus becomes `batch` parallel streams, each cut
+  into `unroll`-step batches, and a *stateful* LSTM carries its state from one batch to the next
+  (reset at every epoch and before every evaluation, where the streams start again);
+- perplexity, exp(mean cross-entropy over every token), and why it is measured with the exact full
+  softmax even when training uses a cheaper sampled one;
+- what gradient clipping by global norm does in practice (`gradient_norm.png`: the raw norm of
+  every step against the clipping threshold);
+- what the model believes comes next (`predict`), and what it writes (`generate`).
+
+Reproduces Day 3, Section 3 実装演習 `predict_word`: a word-level recurrent model that, given a
+context, prints the probability of every vocabulary word as the next one (`word : 1.3192024e-14`).
+
+Presets:
+- `default` (improved, ours): 1 x LSTM 512, tied input/output embeddings, dropout 0.4, 64 streams
+  x 35 steps, Adam 2e-3 with a cosine decay, clip 5, sampled softmax (1,024 classes) for training
+  only, 8 epochs.
+- `course`: the course notebook's corpus and sizes are not published; assumed to be DLFS2 ch06's
+  `Rnnlm` (the book the course follows): Embedding 100, LSTM 100, untied, no dropout, 20 streams x
+  35 steps, SGD lr 20, clip 0.25, 4 epochs (DLFS2 reports test perplexity ~136).
+- `small`: Zaremba et al. 2014: 2 x LSTM 200, 20 x 20, SGD lr 1 halved every epoch after the 4th,
+  clip 5, 13 epochs, init +-0.1, no dropout; published test perplexity 114.5.
+- `long`: 2 x LSTM 650, tied, dropout 0.5, Adam, 20 epochs (a few hours on 2 cores).
+
+Commands:
+    python -m labs.language_model --manual-dir ../shared/data            # default preset
+    python -m labs.language_model --preset small --output-dir runs/language_model_small
+    python -m labs.language_model --preset course --output-dir runs/language_model_course \\
+        --compare runs/language_model runs/language_model_small    # all presets on one figure
+    python -m labs.language_model predict "the stock market" --top-k 10
+    python -m labs.language_model generate "the company" --words 30 --temperature 0.8 --top-k 40
+    python -m labs.language_model --quick                                # every code path
+
+`predict` and `generate` read `--model` (default runs/language_model/models/default.keras) and the
+`vocabulary.txt` beside it; `predict` writes the whole vocabulary, most likely first, to
+`--output` (default next_word.txt beside the model's run) and its top 20 as a bar chart.
+
+Outputs in `--output-dir` (default runs/language_model): metrics.json, history.csv,
+models/<preset>.keras, models/vocabulary.txt, gradient_norm.csv, perplexity.png,
+gradient_norm.png, next_word.png (top 20 after `--prompt`), next_word.txt.
+
+metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "versions"):
+    {"tokens": {"train", "valid", "test": int},          # targets scored (every token)
+     "model": {"params": int, "epochs": int, "train_seconds": float, "epoch_seconds": float,
+               "valid_perplexity": float, "test_perplexity": float,   # exact full softmax
+               "train_perplexity": [float per epoch],   # first train_eval_tokens, dropout off
+               "valid_perplexity_per_epoch": [float],
+               "gradient_norm": {"steps", "median", "max": float, "clipped_fraction": float}},
+     "published_small_test_perplexity": 114.5,
+     "next_word": {"prompt": str, "top": [[word, probability], ...]}}     # the 10 most likely
+"""
+
+import csv
+import dataclasses
+import pathlib
+import sys
+
+import numpy as np
+
+from labs import kit
+
+LAB = "language_model"
+PROMPT = "the stock market"
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    cell: str = "lstm"  # recurrent cell: "lstm" or "gru"
+    layers: int = 2  # stacked recurrent layers
+    units: int = 200  # units per recurrent layer
+    embedding_dim: int = 200  # word-vector size
+    tied: bool = False  # the output matrix is the input embedding
+    dropout: float = 0.0  # dropout on non-recurrent connections
+    init_scale: float = 0.1  # weights uniform in +-init_scale; 0 keeps Keras's initialisers
+    batch_size: int = 20  # parallel streams of the token stream
+    unroll: int = 20  # BPTT steps per batch
+    optimizer: str = "sgd"  # "sgd" or "adam"
+    learning_rate: float = 1.0  # initial learning rate
+    schedule: str = "step"  # "constant", "step" (x decay every epoch after decay_after), "cosine"
+    decay_after: int = 4  # "step": epochs at the initial rate
+    decay: float = 0.5  # "step": factor per later epoch
+    clip_norm: float = 5.0  # clip gradients by this global norm
+    epochs: int = 13  # passes over the training text
+    sampled_softmax: int = 0  # > 0: training softmax over this many sampled classes
+    train_eval_tokens: int = 73_760  # train perplexity measured on this prefix (valid's size)
+    max_tokens: int = 0  # > 0: cut every split to this many tokens (--quick)
+
+    def quick(self):
+        return dataclasses.replace(
+            self, units=min(self.units, 24), embedding_dim=min(self.embedding_dim, 24),
+            batch_size=4, unroll=5, epochs=2, decay_after=min(self.decay_after, 1),
+            sampled_softmax=min(self.sampled_softmax, 64), train_eval_tokens=400, max_tokens=1500)
+
+
+PRESETS = {
+    "default": Config(layers=1, units=512, embedding_dim=512, tied=True, dropout=0.4,
+                      init_scale=0.0, batch_size=64, unroll=35, optimizer="adam",
+                      learning_rate=2e-3, schedule="cosine", epochs=8, sampled_softmax=1024),
+    "course": Config(layers=1, units=100, embedding_dim=100, init_scale=0.0, unroll=35,
+                     learning_rate=20.0, schedule="constant", clip_norm=0.25, epochs=4),
+    "small": Config(),
+    "long": Config(units=650, embedding_dim=650, tied=True, dropout=0.5, init_scale=0.0,
+                   batch_size=64, unroll=35, optimizer="adam", learning_rate=2e-3,
+                   schedule="cosine", epochs=20, sampled_softmax=2048),
+}
+
+
+def build(config, vocabulary_size, steps_per_epoch):
+    """The compiled model of `config`, its learning-rate schedule counted in steps."""
+    import keras
+
+    from models.language_model import build_language_model
+
+    rate = config.learning_rate
+    if config.schedule == "step":
+        boundaries = [steps_per_epoch * e for e in range(config.decay_after, config.epochs)]
+        rate = keras.optimizers.schedules.PiecewiseConstantDecay(
+            boundaries, [rate * config.decay**i for i in range(len(boundaries) + 1)])
+    elif config.schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(rate, steps_per_epoch * config.epochs)
+    optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[config.optimizer]
+    return build_language_model(
+        vocabulary_size, optimizer=optimizer(rate, global_clipnorm=config.clip_norm),
+        batch_size=config.batch_size, unroll=config.unroll, embedding_dim=config.embedding_dim,
+        units=config.units, layers=config.layers, cell=config.cell, tied=config.tied,
+        dropout=config.dropout, init_scale=config.init_scale,
+        sampled_softmax=config.sampled_softmax)
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("predict", "generate"):
+        return use_saved_model(argv)
+    parser = kit.make_parser(LAB, __doc__, PRESETS, data="files")
+    parser.add_argument("--prompt", default=PROMPT, help="context of next_word.png")
+    parser.add_argument("--compare", nargs="*", type=pathlib.Path, default=[],
+                        help="earlier runs' output dirs to draw on perplexity.png too")
+    args = parser.parse_args(argv)
+    config = kit.configure(PRESETS[args.preset], args)
+
+    from labs.data.ptb import load_ptb
+    from labs.data.token_stream import stream_batches
+    from models.gradient_norm import StepLogger
+    from models.language_model import (
+        ExactPerplexity,
+        ResetStates,
+        evaluate_perplexity,
+        for_inference,
+        next_word_probabilities,
+    )
+
+    with kit.Experiment(LAB, args, config) as experiment:
+        ptb = load_ptb(manual_dir=args.manual_dir)
+        cut = slice(0, config.max_tokens or None)
+        batch, unroll = config.batch_size, config.unroll
+        train = stream_batches(ptb.train[cut], batch, unroll)
+        evaluation = {part: stream_batches(getattr(ptb, part)[cut], batch, unroll, pad=True)
+                      for part in ("valid", "test")}
+        train_slice = stream_batches(ptb.train[:config.train_eval_tokens], batch, unroll, pad=True)
+        norms = StepLogger(keys=("gradient_norm",))
+        train_perplexity = ExactPerplexity(train_slice.dataset(with_weights=True))
+        result = experiment.fit(
+            args.preset, lambda: build(config, len(ptb.vocabulary), train.steps),
+            train.dataset(), epochs=config.epochs,
+            validation=evaluation["valid"].dataset(with_weights=True),
+            callbacks=[ResetStates(), train_perplexity, norms],
+            hint="lower --learning-rate or the preset's clip_norm", shuffle=False)
+        history = result.history
+        # Epochs trained before a restart have no exact train perplexity here (NaN).
+        missing = len(history["loss"]) - len(train_perplexity.values)
+        history["perplexity"] = [float("nan")] * missing + train_perplexity.values
+        model = result.model
+        final = {part: evaluate_perplexity(model, batches.dataset(with_weights=True))
+                 for part, batches in evaluation.items()}
+        gradient_norms = np.array(norms.values["gradient_norm"])
+        experiment.results["tokens"] = {"train": train.tokens,
+                                        **{p: b.tokens for p, b in evaluation.items()}}
+        experiment.results["model"] = {
+            "params": model.count_params(), "epochs": result.epochs,
+            "train_seconds": result.train_seconds, "epoch_seconds": result.epoch_seconds,
+            "valid_perplexity": final["valid"], "test_perplexity": final["test"],
+            "train_perplexity": history["perplexity"],
+            "valid_perplexity_per_epoch": history["val_perplexity"],
+            "gradient_norm": _summary(gradient_norms, config.clip_norm)}
+        experiment.results["published_small_test_perplexity"] = 114.5
+        vocabulary_path = experiment.model_path(args.preset).with_name("vocabulary.txt")
+        vocabulary_path.write_text("\n".join(ptb.vocabulary) + "\n", encoding="utf-8")
+        _write_norms(experiment.out / "gradient_norm.csv", gradient_norms)
+        words, ids = _encode(args.prompt, ptb.vocabulary)
+        probabilities = next_word_probabilities(for_inference(model), ids)
+        order = _write_distribution(experiment.out / "next_word.txt", ptb.vocabulary,
+                                    probabilities)
+        experiment.results["next_word"] = {"prompt": " ".join(words), "top": [
+            [ptb.vocabulary[i], float(probabilities[i])] for i in order[:10]]}
+        if experiment.plots:
+            from labs.kit.plotting import plot_histories
+
+            histories = {**_earlier_histories(args.compare), args.preset: history}
+            figure = plot_histories(
+                histories, "perplexity", log_scale=True, ylabel="perplexity (log scale)",
+                title="Perplexity per epoch: train (first "
+                      f"{train_slice.tokens:,} tokens, dropout off) and validation")
+            experiment.save_figure(figure, "perplexity.png")
+            experiment.save_figure(_plot_norms(gradient_norms, config.clip_norm, args.preset),
+                                   "gradient_norm.png")
+            experiment.save_figure(_plot_top(ptb.vocabulary, probabilities, order, words),
+                                   "next_word.png")
+        print(f"\n{args.preset}: valid perplexity {final['valid']:.1f}, "
+              f"test perplexity {final['test']:.1f} (published small: 114.5)")
+        return experiment.finish()
+
+
+def use_saved_model(argv):
+    """`predict PROMPT` and `generate PROMPT` on a saved run."""
+    parser = kit.LabArgumentParser(prog=f"python -m labs.{LAB} {argv[0]}")
+    parser.add_argument("prompt", help="the context, e.g. 'the stock market'")
+    parser.add_argument("--model", type=pathlib.Path,
+                        default=pathlib.Path("runs") / LAB / "models" / "default.keras")
+    parser.add_argument("--top-k", type=kit.positive_int, default=None,
+                        help="predict: words printed (10); generate: sample among the k best (40)")
+    parser.add_argument("--output", type=pathlib.Path, help="predict: the whole sorted vocabulary")
+    parser.add_argument("--no-plots", action="store_true", help="predict: skip the bar chart")
+    parser.add_argument("--words", type=kit.positive_int, default=30, help="generate: words")
+    parser.add_argument("--temperature", type=kit.positive_float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0, help="generate: sampling seed")
+    args = parser.parse_args(argv[1:])
+    if not args.prompt.split():
+        raise kit.LabError("the prompt is empty: give a few words, e.g. \"the stock market\"")
+    vocabulary_path = args.model.with_name("vocabulary.txt")
+    try:
+        vocabulary = tuple(vocabulary_path.read_text(encoding="utf-8").split("\n")[:-1])
+    except OSError as error:
+        raise kit.LabError(f"cannot read {vocabulary_path} ({error.strerror}): give --model "
+                           "a models/<preset>.keras of a finished run") from None
+    kit.quiet_libraries()
+    import keras
+
+    from models.language_model import for_inference, next_word_probabilities, sample_words
+
+    try:
+        model = for_inference(keras.saving.load_model(args.model))
+    except Exception as error:  # a truncated zip, another kind of model, ...: one line
+        raise kit.LabError(f"cannot load a language model from {args.model}: "
+                           f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                           ) from None
+    words, ids = _encode(args.prompt, vocabulary)
+    if argv[0] == "generate":
+        sampled = sample_words(model, ids, words=args.words, temperature=args.temperature,
+                               top_k=args.top_k or 40, seed=args.seed)
+        text = " ".join(words + [vocabulary[i] for i in sampled]).replace(" <eos> ", "\n")
+        print(text)
+        return {"prompt": words, "generated": [vocabulary[i] for i in sampled]}
+    probabilities = next_word_probabilities(model, ids)
+    output = args.output or args.model.parent.parent / "next_word.txt"
+    order = _write_distribution(output, vocabulary, probabilities)
+    for index in order[:args.top_k or 10]:
+        print(f"{vocabulary[index]} : {np.float32(probabilities[index])!s}")
+    print(f"(all {len(vocabulary):,} words, most likely first, in {output})")
+    if not args.no_plots:
+        from labs.kit.plotting import save_figure
+
+        chart = save_figure(_plot_top(vocabulary, probabilities, order, words),
+                            output.with_suffix(".png"))
+        print(f"bar chart of the top 20: {chart}")
+    return {"prompt": words, "top": [[vocabulary[i], float(p)] for i, p in
+                                     zip(order[:10], probabilities[order[:10]], strict=True)]}
+
+
+def _encode(prompt, vocabulary):
+    """The prompt's words (lower-cased, unknown ones as `<unk>` with a note) and their ids."""
+    lookup = {word: index for index, word in enumerate(vocabulary)}
+    words = prompt.lower().split()
+    unknown = [word for word in words if word not in lookup]
+    if unknown:
+        print(f"note: not in the vocabulary, read as <unk>: {', '.join(unknown)}")
+    words = [word if word in lookup else "<unk>" for word in words]
+    return words, [lookup[word] for word in words]
+
+
+def _write_distribution(path, vocabulary, probabilities):
+    """Writes `word : probability` for every word, most likely first (the course's output)."""
+    order = np.argsort(-probabilities, kind="stable")
+    pathlib.Path(path).write_text(
+        "".join(f"{vocabulary[i]} : {np.float32(probabilities[i])!s}\n" for i in order),
+        encoding="utf-8")
+    return order
+
+
+def _summary(norms, clip_norm):
+    return {"steps": int(norms.size), "median": float(np.median(norms)),
+            "max": float(norms.max()), "clipped_fraction": float(np.mean(norms > clip_norm))}
+
+
+def _write_norms(path, norms):
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([("step", "gradient_norm"),
+                                    *((i + 1, f"{n:.6g}") for i, n in enumerate(norms))])
+
+
+def _earlier_histories(folders):
+    """`{run: {"perplexity": [...], "val_perplexity": [...]}}` from earlier runs' history.csv."""
+    histories = {}
+    for folder in folders:
+        try:
+            with open(pathlib.Path(folder) / "history.csv", encoding="utf-8") as file:
+                rows = list(csv.DictReader(file))
+        except OSError as error:
+            raise kit.LabError(f"--compare {folder}: {error.strerror}") from None
+        for row in rows:
+            run = histories.setdefault(f"{row['run']} ({folder})", {})
+            for key in ("perplexity", "val_perplexity"):
+                run.setdefault(key, []).append(float(row.get(key) or "nan"))
+    return histories
+
+
+def _plot_norms(norms, clip_norm, preset):
+    from labs.kit.plotting import plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.plot(np.arange(1, norms.size + 1), norms, linewidth=0.5, label="global norm before clipping")
+    ax.axhline(clip_norm, color="C3", linestyle="--", label=f"clip threshold {clip_norm:g}")
+    ax.set(title=f"{preset}: gradient norm per step ({np.mean(norms > clip_norm):.1%} clipped)",
+           xlabel="training step", ylabel="global gradient norm (log scale)", yscale="log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def _plot_top(vocabulary, probabilities, order, words, count=20):
+    from labs.kit.plotting import plt
+
+    top = order[:count]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.barh(range(len(top))[::-1], probabilities[top], color="C0")
+    ax.set_yticks(range(len(top))[::-1], [vocabulary[i] for i in top])
+    ax.set(title=f"Next word after \"{' '.join(words)}\": the {len(top)} most likely",
+           xlabel="probability", ylabel="next word")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+if __name__ == "__main__":
+    kit.run(main)
