@@ -1,0 +1,320 @@
+"""labs.autoencoders: the data loader, the models' pieces against numpy references, a --quick run
+on the staged Fashion-MNIST, and its saved models reloaded in a fresh process."""
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from labs.data import DataError, images
+from models import autoencoders, pixel_cnn, vae, vq_vae
+from models.reference import vae as vae_reference
+from models.reference import vector_quantizer as vq_reference
+from tests.conftest import REPO, run_module
+from tests.reference_helpers import max_gradient_error
+
+QUICK_SIZES = {"train_size": 1000, "validation_size": 256, "test_size": 500}  # Config.quick()
+
+
+@pytest.fixture(scope="module")
+def fashion_dir(data_root, tmp_path_factory):
+    """A tfds data dir with Fashion-MNIST prepared once from the staged files (about 20 s)."""
+    path = tmp_path_factory.mktemp("tensorflow_datasets")
+    images.load_images("fashion_mnist", manual_dir=data_root, data_dir=path, train_size=10,
+                       validation_size=10, test_size=10)
+    return path
+
+
+@pytest.fixture(scope="module")
+def quick_run(data_root, fashion_dir, tmp_path_factory):
+    """One `--quick` run of the whole lab: (output dir, metrics)."""
+    out = tmp_path_factory.mktemp("autoencoders")
+    result = run_module("labs.autoencoders", "--quick", "--manual-dir", data_root,
+                        "--data-dir", fashion_dir, "--output-dir", out, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, json.loads((out / "metrics.json").read_text())
+
+
+# Data ------------------------------------------------------------------------------------------
+
+
+def test_loader_gives_every_class_of_the_test_set_in_unit_range(fashion_dir):
+    splits = images.load_images(data_dir=fashion_dir, train_size=300, validation_size=200)
+    assert splits.train_images.shape == (300, 28, 28, 1)
+    assert splits.validation_images.shape == (200, 28, 28, 1)
+    assert splits.train_images.dtype == np.float32
+    assert splits.test_images.min() == 0.0 and splits.test_images.max() == 1.0
+    # Fashion-MNIST's test set has exactly 1,000 images of each class.
+    assert np.bincount(splits.test_labels).tolist() == [1000] * 10
+    assert splits.class_names[0] == "T-shirt/top" and splits.class_names[9] == "Ankle boot"
+    # The validation images are train[55000:], never among the training images.
+    assert not np.any(np.all(splits.train_images[:, None] == splits.validation_images[None],
+                             axis=(2, 3, 4)))
+
+
+def test_binarize_keeps_the_grey_level_on_average(fashion_dir):
+    grey = images.load_images(data_dir=fashion_dir, train_size=500).train_images
+    binary = images.binarize(grey, seed=3)
+    assert set(np.unique(binary)) == {0.0, 1.0}
+    assert abs(binary.mean() - grey.mean()) < 0.005
+    np.testing.assert_array_equal(binary, images.binarize(grey, seed=3))
+
+
+def test_mnist_offline_is_one_line_naming_fashion_mnist(data_root, tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "_online", lambda dataset: False)
+    with pytest.raises(DataError, match="--dataset fashion_mnist") as error:
+        images.load_images("mnist", manual_dir=data_root, data_dir=tmp_path)
+    assert "\n" not in str(error.value)
+    from labs import autoencoders as lab
+
+    with pytest.raises(DataError, match="--dataset fashion_mnist"):
+        lab.main(["--dataset", "mnist", "--quick", "--manual-dir", str(data_root),
+                  "--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "out")])
+
+
+def test_missing_fashion_mnist_files_name_manual_dir(tmp_path):
+    with pytest.raises(DataError, match="--manual-dir"):
+        images.load_images("fashion_mnist", manual_dir=tmp_path, data_dir=tmp_path / "tfds")
+
+
+def test_bad_models_flag_exits_2_in_one_line():
+    result = run_module("labs.autoencoders", "--models", "ae,gan")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "ae, dae, vae, vqvae" in result.stderr
+
+
+# Model pieces against the numpy references -----------------------------------------------------
+
+
+def _float64(*arrays):
+    return [np.asarray(a, np.float64) for a in arrays]
+
+
+def test_gaussian_sampler_matches_reference_forward_and_gradients():
+    rng = np.random.default_rng(0)
+    z_mean, z_log_var, upstream = (rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3))
+    # The layer's first draw is the first draw of a fresh generator with its seed.
+    epsilon = np.asarray(keras.random.normal((4, 3), seed=keras.random.SeedGenerator(7)))
+    layer = vae.GaussianSampler(seed=7)
+    mean_var, log_var_var = tf.Variable(z_mean), tf.Variable(z_log_var)
+    with tf.GradientTape() as tape:
+        z = layer([mean_var, log_var_var], training=True)
+        objective = tf.reduce_sum(upstream * z) + tf.add_n(layer.losses)
+    grads = tape.gradient(objective, [mean_var, log_var_var])
+
+    mean64, log_var64, eps64, up64 = _float64(z_mean, z_log_var, epsilon, upstream)
+    z_ref, z_cache = vae_reference.reparameterize_forward(mean64, log_var64, eps64)
+    kl_ref, kl_cache = vae_reference.gaussian_kl_forward(mean64, log_var64)
+    np.testing.assert_allclose(z, z_ref, atol=1e-5)
+    np.testing.assert_allclose(float(layer.losses[0]), kl_ref.mean(), atol=1e-5)
+    d_mean, d_log_var, _ = vae_reference.reparameterize_backward(up64, z_cache)
+    kl_mean, kl_log_var = vae_reference.gaussian_kl_backward(np.full(4, 1 / 4), kl_cache)
+    np.testing.assert_allclose(grads[0], d_mean + kl_mean, atol=1e-5)
+    np.testing.assert_allclose(grads[1], d_log_var + kl_log_var, atol=1e-5)
+    # At inference the sampler returns the mean: deterministic reconstructions.
+    np.testing.assert_array_equal(layer([z_mean, z_log_var]), z_mean)
+
+
+def test_vae_references_match_finite_differences():
+    rng = np.random.default_rng(1)
+    z_mean, z_log_var, epsilon = rng.normal(size=(3, 4, 2))
+    upstream, kl_weights = rng.normal(size=(4, 2)), rng.normal(size=4)
+
+    def objective():
+        z, _ = vae_reference.reparameterize_forward(z_mean, z_log_var, epsilon)
+        kl, _ = vae_reference.gaussian_kl_forward(z_mean, z_log_var)
+        return np.sum(upstream * z) + np.sum(kl_weights * kl)
+
+    _, z_cache = vae_reference.reparameterize_forward(z_mean, z_log_var, epsilon)
+    _, kl_cache = vae_reference.gaussian_kl_forward(z_mean, z_log_var)
+    d_mean, d_log_var, d_epsilon = vae_reference.reparameterize_backward(upstream, z_cache)
+    kl_mean, kl_log_var = vae_reference.gaussian_kl_backward(kl_weights, kl_cache)
+    assert max_gradient_error(objective, [z_mean, z_log_var, epsilon],
+                              [d_mean + kl_mean, d_log_var + kl_log_var, d_epsilon]) < 1e-7
+
+    binary = (rng.random((3, 2, 2, 1)) < 0.5).astype(np.float64)
+    logits = rng.normal(scale=3.0, size=(3, 2, 2, 1))
+    nll, cache = vae_reference.bernoulli_nll_forward(binary, logits)
+    np.testing.assert_allclose(vae.bernoulli_nll(binary.astype(np.float32),
+                                                 logits.astype(np.float32)), nll, atol=1e-5)
+    weights = rng.normal(size=3)
+    d_logits = vae_reference.bernoulli_nll_backward(weights, cache)
+    loss = lambda: np.sum(weights * vae_reference.bernoulli_nll_forward(binary, logits)[0])  # noqa: E731
+    assert max_gradient_error(loss, [logits], [d_logits]) < 1e-7
+
+
+def test_vector_quantizer_matches_reference_forward_and_straight_through_gradients():
+    rng = np.random.default_rng(2)
+    z_e = rng.normal(size=(2, 3, 3, 4)).astype(np.float32)
+    upstream = rng.normal(size=z_e.shape).astype(np.float32)
+    layer = vq_vae.VectorQuantizer(num_codes=5, code_dim=4, beta=0.25)
+    layer.build(z_e.shape)
+    codebook = rng.normal(size=(5, 4)).astype(np.float32)
+    layer.set_weights([codebook])
+    z_e_var = tf.Variable(z_e)
+    with tf.GradientTape() as tape:
+        output = layer(z_e_var)
+        objective = tf.reduce_sum(upstream * output) + tf.add_n(layer.losses)
+    d_z_e, d_codebook = tape.gradient(objective, [z_e_var, layer.codebook])
+    d_codebook = tf.convert_to_tensor(d_codebook)  # the lookup's gradient is IndexedSlices
+
+    z_q, codes, loss, cache = vq_reference.quantize_forward(*_float64(z_e, codebook), beta=0.25)
+    np.testing.assert_array_equal(layer.codes(z_e), codes)
+    np.testing.assert_allclose(output, z_q, atol=1e-5)
+    np.testing.assert_allclose(float(layer.losses[0]), loss, atol=1e-5)
+    ref_d_z_e, ref_d_codebook = vq_reference.quantize_backward(
+        upstream.astype(np.float64), 1.0, cache)
+    np.testing.assert_allclose(d_z_e, ref_d_z_e, atol=1e-5)
+    np.testing.assert_allclose(d_codebook, ref_d_codebook, atol=1e-5)
+    # Straight through: without the losses the gradient reaching z_e is the upstream one.
+    np.testing.assert_array_equal(vq_reference.quantize_backward(upstream, 0.0, cache)[0],
+                                  upstream)
+    assert len(set(codes.ravel())) > 1  # the test exercises more than one code
+
+
+def test_vector_quantizer_loss_gradients_match_finite_differences():
+    rng = np.random.default_rng(3)
+    z_e, codebook, beta = rng.normal(size=(2, 2, 2, 3)), rng.normal(size=(4, 3)), 0.25
+    _, _, _, cache = vq_reference.quantize_forward(z_e, codebook, beta)
+    d_z_e, d_codebook = vq_reference.quantize_backward(np.zeros_like(z_e), 1.0, cache)
+    # Each loss term's gradient reaches one side only (the stop-gradients): the codebook loss
+    # moves the codes, beta times the commitment loss moves the encoder outputs.
+    assert max_gradient_error(lambda: vq_reference.codebook_loss(z_e, codebook),
+                              [codebook], [d_codebook]) < 1e-7
+    assert max_gradient_error(lambda: beta * vq_reference.codebook_loss(z_e, codebook),
+                              [z_e], [d_z_e]) < 1e-7
+
+
+def test_codebook_usage_counts_perplexity_and_dead_codes():
+    usage = vq_vae.codebook_usage(np.array([[0, 0], [1, 3]]), num_codes=5)
+    assert usage["counts"] == [2, 1, 0, 1, 0] and usage["dead"] == 2 and usage["used"] == 3
+    frequencies = np.array([0.5, 0.25, 0.25])
+    assert usage["perplexity"] == pytest.approx(np.exp(-np.sum(frequencies * np.log(frequencies))))
+    assert vq_vae.codebook_usage(np.arange(8), 8)["perplexity"] == pytest.approx(8.0)
+
+
+def test_pixel_cnn_logits_depend_on_earlier_codes_only():
+    model = pixel_cnn.build_pixel_cnn(num_codes=6, grid_shape=(5, 5), filters=8)
+    rng = np.random.default_rng(4)
+    codes = rng.integers(0, 6, size=(1, 5, 5)).astype("int32")
+    base = np.asarray(model(codes))
+    for row, column in [(0, 0), (2, 3), (4, 4)]:
+        changed = codes.copy()
+        changed[0, row, column] = (changed[0, row, column] + 1) % 6
+        moved = np.any(np.abs(np.asarray(model(changed)) - base) > 1e-6, axis=-1)[0]
+        position = np.arange(25).reshape(5, 5)
+        # Nothing at or before the changed position (raster order) may move.
+        assert not moved[position <= row * 5 + column].any()
+        if row * 5 + column < 24:
+            assert moved[position > row * 5 + column].any()
+
+
+def test_image_corruption_is_training_only_and_of_the_asked_kind():
+    clean = np.random.default_rng(5).random((64, 28, 28, 1)).astype(np.float32) * 0.5 + 0.25
+    masking = autoencoders.ImageCorruption(("masking",), mask_rate=0.3, seed=0)
+    np.testing.assert_array_equal(masking(clean), clean)
+    masked = np.asarray(masking(clean, training=True))
+    assert np.mean(masked == 0) == pytest.approx(0.3, abs=0.01)
+    np.testing.assert_array_equal(masked[masked != 0], clean[masked != 0])
+    gaussian = np.asarray(autoencoders.ImageCorruption(("gaussian",), gaussian_std=0.1, seed=0)(
+        clean, training=True))
+    assert np.std(gaussian - clean) == pytest.approx(0.1, rel=0.05)
+
+
+def test_pca_is_exact_at_full_rank_and_beats_random_projections():
+    data = np.random.default_rng(6).random((200, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(autoencoders.PCA(784).fit(data).reconstruct(data), data, atol=1e-4)
+    pca = autoencoders.PCA(10).fit(data)
+    basis = np.linalg.qr(np.random.default_rng(7).normal(size=(784, 10)))[0].T
+    flat = data.reshape(200, -1) - pca.mean
+    random_error = np.mean((flat @ basis.T @ basis - flat) ** 2)
+    assert autoencoders.mean_squared_error(data, pca.reconstruct(data)) < random_error
+
+
+# The lab -----------------------------------------------------------------------------------------
+
+
+def test_quick_run_reports_every_model(quick_run, fashion_dir):
+    out, metrics = quick_run
+    models = metrics["models"]
+    assert set(models) == {"ae", "dae", "vae", "vae_2d", "vqvae", "pixelcnn"}
+    assert metrics["images"] == {"train": 1000, "validation": 256, "test": 500}
+    for name in ("vae", "vae_2d"):
+        entry = models[name]
+        assert entry["test_negative_elbo_nats"] == pytest.approx(
+            entry["test_reconstruction_nats"] + entry["test_kl_nats"])
+        assert entry["test_kl_nats"] > 0
+    codebook = models["vqvae"]["codebook"]
+    assert codebook["used"] + codebook["dead"] == 64
+    assert 1 <= codebook["perplexity"] <= codebook["used"]
+    for kind in ("gaussian", "masking"):
+        assert set(models["dae"]["denoising"][kind]) == {
+            "noisy_psnr_db", "denoised_psnr_db", "ae_psnr_db"}
+    # The PCA baseline, recomputed on the same slice of the data.
+    data = images.load_images(data_dir=fashion_dir, **QUICK_SIZES)
+    pca = autoencoders.PCA(16).fit(data.train_images)
+    expected = autoencoders.mean_squared_error(data.test_images,
+                                               pca.reconstruct(data.test_images))
+    assert models["ae"]["pca_test_mse"] == pytest.approx(expected, rel=1e-9)
+    for figure in ("reconstructions", "denoising", "vae_latent_2d", "samples", "latent_edit",
+                   "interpolation", "vq_code_usage"):
+        assert (out / f"{figure}.png").stat().st_size > 10_000, figure
+
+
+RELOAD = """
+import json, sys
+import keras, numpy as np
+import models.autoencoders, models.pixel_cnn, models.vae, models.vq_vae
+from labs.data.images import binarize, load_images
+from models.autoencoders import mean_squared_error
+out, data_dir, sizes = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+test = load_images(data_dir=data_dir, **sizes).test_images
+binary = binarize(test, 0 + 2)  # the lab's binarisation of the test set at --seed 0
+result = {}
+for name in ("ae", "dae", "vqvae"):
+    model = keras.saving.load_model(f"{out}/models/{name}.keras")
+    result[name] = mean_squared_error(test, model.predict(test, verbose=0))
+for name in ("vae", "vae_2d"):
+    model = keras.saving.load_model(f"{out}/models/{name}.keras")
+    means = 1 / (1 + np.exp(-model.predict(binary, verbose=0)))
+    result[name] = mean_squared_error(binary, means)
+vqvae = keras.saving.load_model(f"{out}/models/vqvae.keras")
+codes = models.vq_vae.encode_codes(vqvae, test)
+result["used"] = models.vq_vae.codebook_usage(codes, 64)["used"]
+keras.saving.load_model(f"{out}/models/pixelcnn.keras")
+print(json.dumps(result))
+"""
+
+
+def test_saved_models_reload_in_a_fresh_process_with_the_same_reconstructions(
+        quick_run, fashion_dir):
+    out, metrics = quick_run
+    result = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(out), str(fashion_dir), json.dumps(QUICK_SIZES)],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    reloaded = json.loads(result.stdout.strip().splitlines()[-1])
+    for name in ("ae", "dae", "vqvae", "vae", "vae_2d"):
+        assert reloaded[name] == pytest.approx(metrics["models"][name]["test_mse"], rel=1e-6), name
+    assert reloaded["used"] == metrics["models"]["vqvae"]["codebook"]["used"]
+
+
+@pytest.mark.slow
+def test_a_seed_reproduces_metrics(quick_run, data_root, fashion_dir, tmp_path):
+    _, metrics = quick_run
+    result = run_module("labs.autoencoders", "--quick", "--no-plots", "--manual-dir", data_root,
+                        "--data-dir", fashion_dir, "--output-dir", tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    again = json.loads((tmp_path / "metrics.json").read_text())
+
+    def without_timings(value):
+        if isinstance(value, dict):
+            return {k: without_timings(v) for k, v in value.items()
+                    if k not in ("train_seconds", "wall_seconds")}
+        return value
+
+    assert without_timings(again["models"]) == without_timings(metrics["models"])
