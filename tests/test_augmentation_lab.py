@@ -5,7 +5,7 @@ import json
 import pytest
 
 from labs import augmentation as lab
-from labs import common
+from labs import kit
 from tests.conftest import run_module
 
 
@@ -57,7 +57,7 @@ def test_bad_image_is_one_line_exit_1(tmp_path):
 
 
 def test_bad_image_in_process(tmp_path):
-    with pytest.raises(common.LabError, match="cannot read image"):
+    with pytest.raises(kit.LabError, match="cannot read image"):
         lab.main(["--image", str(tmp_path / "missing.png"), "--output-dir", str(tmp_path)])
 
 
