@@ -2,20 +2,25 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Offline use: point tfds at the staged archive when it sits beside the checkout.
-SHARED_ARCHIVE_DIR := $(abspath ../shared/data/spoken_digit)
-ifneq ($(wildcard $(SHARED_ARCHIVE_DIR)/free-spoken-digit-dataset-1.0.9.tar.gz),)
-export LABS_MANUAL_DIR ?= $(SHARED_ARCHIVE_DIR)
+# Offline use: point every loader at the staged datasets when they sit beside the checkout.
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/spoken_digit),)
+export LABS_MANUAL_DIR ?= $(SHARED_DATA)
+endif
+ifneq ($(wildcard $(SHARED_DATA)/nltk_data),)
+export NLTK_DATA ?= $(SHARED_DATA)/nltk_data
 endif
 
-.PHONY: setup demo test test-all labs benchmarks clean
+.PHONY: setup demo test test-all lint labs benchmarks clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The pinned requirements, then the package itself (editable: `python -m labs` from anywhere).
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade --quiet pip
-	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 demo: setup  ## set up, then run the main lab (spoken digits, four models)
@@ -27,7 +32,10 @@ test: setup  ## set up, then run the test suite CI runs
 test-all: setup  ## also the slow tests
 	$(BIN)/python -m pytest -m ""
 
-labs: setup
+lint: setup  ## what CI checks besides the tests
+	$(BIN)/ruff check .
+
+labs: setup  ## list the labs
 	$(BIN)/python -m labs
 
 benchmarks: setup
