@@ -93,7 +93,8 @@ def keras_functions(config):
         "tanh": ("keras.activations.tanh", keras.activations.tanh),
         "relu": ("keras.activations.relu", keras.activations.relu),
         "leaky_relu": (f"keras.activations.leaky_relu(negative_slope={config.leaky_alpha})",
-                       lambda x: keras.activations.leaky_relu(x, negative_slope=config.leaky_alpha)),
+                       lambda x: keras.activations.leaky_relu(
+                           x, negative_slope=config.leaky_alpha)),
         "swish": ("keras.activations.silu" if config.swish_beta == 1.0
                   else "x * keras.activations.sigmoid(beta x)", swish),
         # Keras's softmax wants a batch axis.

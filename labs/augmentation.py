@@ -1,4 +1,5 @@
-"""Data augmentation, seen: every image op in a gallery, the course's pipeline, MixUp, and EDA for text.
+"""Data augmentation, seen: every image op in a gallery, the course's pipeline, MixUp, and EDA
+for text.
 
 What you will learn: what each augmentation does to a real photo and how strong its parameters
 are; that an augmentation is two steps, drawing random parameters (`sample`) and applying them
@@ -122,7 +123,8 @@ def load_photo(path, size):
         with Image.open(path) as image:
             image = image.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or str(error).split(":")[0] or type(error).__name__
+        reason = (getattr(error, "strerror", None) or str(error).split(":")[0]
+                  or type(error).__name__)
         raise kit.LabError(f"cannot read image {path}: {reason}") from None
     width, height = image.size
     side = min(width, height)
@@ -170,7 +172,7 @@ def describe(params, index, op=None):
         signs = np.asarray(params.pop("sign"))[index]
         magnitudes = np.asarray(params.pop("magnitude"))[index]
         parts += [f"{name} {'-+'[int(s > 0)]}{m:.2f}"
-                  for name, s, m in zip(chosen, signs, magnitudes)]
+                  for name, s, m in zip(chosen, signs, magnitudes, strict=True)]
     for key, value in params.items():
         value = np.asarray(value)[index]
         if value.size > 4:  # e.g. a per-pixel fill
@@ -193,7 +195,8 @@ def show_grid(images, titles, title, columns):
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, image, tile_title in zip(axes.flat, images, titles):
+    # The grid can have more tiles than images: the spare ones stay blank.
+    for ax, image, tile_title in zip(axes.flat, images, titles, strict=False):
         ax.imshow(np.clip(image, 0.0, 1.0))
         ax.set_title(tile_title, fontsize=7)
     fig.suptitle(title)

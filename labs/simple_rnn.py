@@ -1,4 +1,5 @@
-"""Binary addition with a numpy RNN and hand-written BPTT: five initialisations/activations compared.
+"""Binary addition with a numpy RNN and hand-written BPTT: five initialisations and activations
+compared.
 
 What you will learn: how back-propagation through time is computed by hand, how the weight
 initialisation (std 1, Xavier, He) and the hidden activation (sigmoid, ReLU, tanh) decide whether
@@ -98,7 +99,7 @@ def _parse(argv):
     parser.add_argument("--iterations", type=kit.positive_int,
                         help="override the preset's iterations (one addition each)")
     parser.add_argument("--variants", type=kit.names(VARIANTS), default=tuple(VARIANTS),
-                        help="comma-separated subset of: " + ", ".join(VARIANTS) + " (default: all)")
+                        help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: all)")
     return parser.parse_args(argv)
 
 
@@ -125,7 +126,7 @@ def _plots(experiment, histories, metrics, config):
     # One panel per variant on a shared log axis: He + ReLU's spikes stand out against the rest.
     fig, axes = plt.subplots(len(histories), 1, figsize=(8, 1.9 * len(histories) + 0.8),
                              sharex=True, sharey=True, squeeze=False)
-    for index, (ax, (name, history)) in enumerate(zip(axes[:, 0], histories.items())):
+    for index, (ax, (name, history)) in enumerate(zip(axes[:, 0], histories.items(), strict=True)):
         norms = history["grad_norm"]
         ax.plot(np.arange(1, len(norms) + 1), norms, color=f"C{index}", lw=0.4, alpha=0.7,
                 label="each iteration")

@@ -1,14 +1,17 @@
-"""Spoken digits with RNNs: the course's bidirectional-RNN lab, a 99 % modern preset, gradient clipping.
+"""Spoken digits with RNNs: the course's bidirectional-RNN lab, a 99 % modern preset, gradient
+clipping.
 
 What you will learn:
 - how Conv1D, SimpleRNN, GRU and a bidirectional LSTM compare on the same audio, on the course's raw
   samples and on log-mel features computed inside the model;
 - why features, normalisation and augmentation matter more than the recurrent cell;
-- what gradient clipping (`clipvalue`, `clipnorm`, `global_clipnorm`) does to the real gradient norm;
+- what gradient clipping (`clipvalue`, `clipnorm`, `global_clipnorm`) does to the real gradient
+  norm;
 - how a model does on voices it has never heard (leave-one-speaker-out).
 
 It reproduces the course notebook `3_4_spoken_digit` (`--preset course`: five models on the first
-1,000 raw samples of each clip, batch 8, one epoch) and goes beyond it (`--preset modern`, the default).
+1,000 raw samples of each clip, batch 8, one epoch) and goes beyond it (`--preset modern`, the
+default).
 
 Commands:
     python -m labs.bidirectional                       # modern preset: 4 models, official split
@@ -30,7 +33,8 @@ models and `"diverged": {"run", "message"}`. `--strategy mirrored` trains the mo
 clipping study, which logs one device's gradient norms) on every GPU, --batch-size being global.
 
 Outputs in `--output-dir` (default runs/bidirectional): `metrics.json`, `history.csv`,
-`models/<name>.keras` and `models/best.keras`, and the plots `training_accuracy.png`, `training_loss.png`, `comparison.png`,
+`models/<name>.keras` and `models/best.keras`, and the plots `training_accuracy.png`,
+`training_loss.png`, `comparison.png`,
 `confusion_matrix.png`, `digits.png` (a waveform and its log-mel spectrogram per digit) and, for the
 course preset, `gradient_norms.png` and `clipping_loss.png`.
 
@@ -51,6 +55,7 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
      "clipping_study": {                                           # course preset only
          "steps": int, "runs": {label: {"clipping": {...} | null, "final_loss": float,
                                         "val_accuracy": float, "gradient_norm": {"median": float,
-                                        "max": float, "steps_above_1": int, "nonfinite_steps": int}}}},
+                                        "max": float, "steps_above_1": int,
+                                        "nonfinite_steps": int}}}},
      "diverged": {"run": str, "message": str}}                     # only when a loss became NaN
 """

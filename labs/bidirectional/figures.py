@@ -37,7 +37,7 @@ def comparison_figure(metrics):
     panels = (("test_accuracy", "test accuracy", "{:.3f}"), ("params", "parameters", "{:,.0f}"),
               ("epoch_seconds", "seconds per epoch", "{:.2f}"))
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
-    for ax, (key, label, fmt) in zip(axes, panels):
+    for ax, (key, label, fmt) in zip(axes, panels, strict=True):
         values = [metrics["models"][name][key] for name in names]
         bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
         ax.bar_label(bars, fmt=fmt, fontsize="small")
@@ -138,6 +138,7 @@ def print_table(metrics):
               f"  <- the {len(metrics['ensemble']['models'])} models' probabilities averaged")
     for label, run in metrics.get("clipping_study", {}).get("runs", {}).items():
         norm = run["gradient_norm"]
-        print(f"clipping study, {label:<14} median |g| {norm['median']:.3g}, max {norm['max']:.3g}, "
+        print(f"clipping study, {label:<14} median |g| {norm['median']:.3g}, "
+              f"max {norm['max']:.3g}, "
               f"final loss {run['final_loss']:.3f}, val acc {run['val_accuracy']:.3f}")
 

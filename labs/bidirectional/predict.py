@@ -52,7 +52,7 @@ def predict(args):
     if clips:
         waveforms = list(clips.values())
         probabilities = np.mean([_probabilities(model, waveforms) for model in models], axis=0)
-        for path, row in zip(clips, probabilities):
+        for path, row in zip(clips, probabilities, strict=True):
             digit = int(row.argmax())
             results[str(path)] = {"digit": digit, "confidence": float(row[digit])}
             print(f"{path}\t{digit}\t{row[digit]:.3f}")
@@ -66,7 +66,7 @@ def _probabilities(model, waveforms):
     zero-padded to the model's input length."""
     input_shape = model.input_shape  # (None, samples) for ours, (None, samples, 1) for the course's
     batch = np.zeros((len(waveforms), input_shape[1]), np.float32)
-    for row, audio in zip(batch, waveforms):
+    for row, audio in zip(batch, waveforms, strict=True):
         row[: min(len(audio), len(row))] = audio[: len(row)]
     return model.predict(batch.reshape((len(waveforms), *input_shape[1:])), verbose=0)
 

@@ -103,7 +103,8 @@ def summarise(runs, models, folds):
         if folds != [None]:
             for key in ("epochs", "epoch_seconds", "val_accuracy", "test_accuracy"):
                 entry[key] = round(float(np.mean([r[key] for r in results])), 4)
-            entry["folds"] = {fold: r["test_accuracy"] for fold, r in zip(folds, results)}
+            entry["folds"] = {fold: result["test_accuracy"]
+                              for fold, result in zip(folds, results, strict=True)}
         summary[name] = entry
     return summary
 

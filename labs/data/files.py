@@ -1,4 +1,5 @@
-"""Plain data files through `keras.utils.get_file`, and the one manual-dir convention of every loader.
+"""Plain data files through `keras.utils.get_file`, and the one manual-dir convention of every
+loader.
 
 `--manual-dir` / `LABS_MANUAL_DIR` names either one dataset's folder or a folder of dataset folders
 laid out as `../shared/data/` is (`spoken_digit/`, `fashion_mnist/`, `ptb/`, `dlfs2/`); a loader

@@ -29,7 +29,7 @@ TRAINING_FLAGS = ("epochs", "batch_size", "learning_rate")
 
 
 class LabError(Exception):
-    """A problem the user can fix (bad data, unwritable folder); shown as one line, exit status 1."""
+    """A problem the user can fix (a bad flag value, an unwritable folder): one line, exit 1."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -188,7 +188,7 @@ def configure(config, args):
 
 
 def seed_everything(seed):
-    """Seeds Python, numpy and TensorFlow and makes TF ops deterministic, so a seed reproduces a run."""
+    """Seeds Python, numpy and TF, and makes its ops deterministic: a seed reproduces a run."""
     import keras
     import tensorflow as tf
 

@@ -94,7 +94,7 @@ class Experiment:
         return not getattr(self.args, "no_plots", False)
 
     def save_figure(self, fig, name):
-        """Saves `fig` as `<out>/<name>` (a `--quick` run says so in the figure); returns the path."""
+        """Saves `fig` as `<out>/<name>` and returns the path; a `--quick` run says so in it."""
         from labs.kit import plotting
 
         if getattr(self.args, "quick", False):

@@ -1,4 +1,4 @@
-"""The output contract of every run: the output dir, `metrics.json` in one envelope, `history.csv`."""
+"""The output contract of every run: the output dir, `metrics.json` in one envelope, history.csv."""
 
 import csv
 import dataclasses
