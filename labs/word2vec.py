@@ -86,8 +86,9 @@ class Config:
     softmax_tokens: int = 100_000  # tokens of the softmax-vs-negative-sampling timing (0: none)
 
     def quick(self):
-        return dataclasses.replace(self, embedding_dim=16, epochs=1, batch_size=512,
-                                   max_tokens=30_000, softmax_tokens=3_000)
+        return dataclasses.replace(self, embedding_dim=16, epochs=1,
+                                   batch_size=min(self.batch_size, 512), max_tokens=30_000,
+                                   softmax_tokens=min(self.softmax_tokens, 3_000))
 
 
 PRESETS = {
@@ -179,14 +180,14 @@ def main(argv=None):
                 learning_rate=config.learning_rate, min_learning_rate=config.min_learning_rate,
                 decay_steps=epochs * data.steps_per_epoch() if config.optimizer == "sgd" else 0)
 
-        def record(name, vectors, seconds):
+        def record(name, vectors, seconds, passes=config.epochs):
             keyed = word2vec.keyed_vectors(words, vectors[present])
             word2vec.export(keyed, experiment.out / "embeddings", name)
             experiment.results["embeddings"][name] = {
                 **word2vec.evaluate(keyed), "neighbours": word2vec.neighbours(keyed, QUERIES),
                 "analogies": word2vec.solve_analogies(keyed, ANALOGIES),
                 "train_seconds": round(seconds, 2),
-                "words_per_s": round(len(tokens) * config.epochs / seconds)}
+                "words_per_s": round(len(tokens) * passes / seconds)}
             return keyed
 
         # 1. Our word2vec, trained by Keras on the tf.data pipeline.
@@ -204,7 +205,7 @@ def main(argv=None):
                                                           config.window)
             vectors = count_embeddings.svd_embeddings(count_embeddings.ppmi(counts),
                                                       config.embedding_dim, seed=args.seed)
-            record("ppmi_svd", vectors, time.perf_counter() - started)
+            record("ppmi_svd", vectors, time.perf_counter() - started, passes=1)
         # 3. The anchor: gensim's Word2Vec, same algorithm and settings, on the same tokens.
         text = ptb.decode(tokens)
         anchor, seconds = word2vec.train_gensim(
