@@ -13,7 +13,6 @@ Text: `eda(sentence, synonyms=...)` (Wei & Zou, 2019) with a pluggable synonym s
 
 from augmentation.base import ImageAugmentation, to_float_images
 from augmentation.cut_mix import CutMix
-from augmentation.text_eda import EDA, eda
 from augmentation.gaussian_blur import GaussianBlur
 from augmentation.mix_up import MixUp
 from augmentation.pipeline import PRESETS, AugmentationPipeline, make_pipeline, make_randaugment
@@ -30,6 +29,7 @@ from augmentation.synonyms import (
     synonym_table,
     wordnet_synonyms,
 )
+from augmentation.text_eda import EDA, eda
 
 __all__ = [
     "AugmentationPipeline",

@@ -14,7 +14,8 @@ DEFAULT_VALUE_RANGE = (0.0, 1.0)
 
 
 def check_value_range(value_range):
-    """Returns `value_range` as a `(low, high)` tuple of floats, raising ValueError if it is not one."""
+    """Returns `value_range` as a `(low, high)` tuple of floats, raising ValueError if it is not
+    one."""
     try:
         low, high = (float(v) for v in value_range)
     except (TypeError, ValueError):
@@ -25,7 +26,8 @@ def check_value_range(value_range):
 
 
 def to_float_images(images, value_range=DEFAULT_VALUE_RANGE):
-    """Converts a batch to float32 in `value_range`: uint8 is rescaled from [0, 255], floats are cast.
+    """Converts a batch to float32 in `value_range`: uint8 is rescaled from [0, 255], floats are
+    cast.
 
     Args:
         images: `(B, H, W, C)` uint8 or floating tensor (or anything `tf.convert_to_tensor` takes).
@@ -100,7 +102,8 @@ class ImageAugmentation:
         raise NotImplementedError
 
     def apply(self, images, params):
-        """Applies the op with the given parameters: `(B, H, W, C)` float32 → same (or cropped) shape."""
+        """Applies the op with the given parameters: `(B, H, W, C)` float32 → same (or cropped)
+        shape."""
         raise NotImplementedError
 
     def apply_labels(self, labels, params):

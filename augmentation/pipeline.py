@@ -90,7 +90,9 @@ class AugmentationPipeline:
             if labels is not None:
                 new_labels = tf.cast(new_labels, tf.float32)
                 shape = [-1] + [1] * (new_labels.shape.rank - 1)
-                labels = tf.where(tf.reshape(chosen, shape), new_labels, tf.cast(labels, tf.float32))
+                labels = tf.where(
+                    tf.reshape(chosen, shape), new_labels, tf.cast(labels, tf.float32)
+                )
         return images if labels is None else (images, labels)
 
     def apply(self, dataset, num_parallel_calls=tf.data.AUTOTUNE):

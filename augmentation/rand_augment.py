@@ -1,4 +1,5 @@
-"""RandAugment: `num_ops` operations per image, each picked at random per image, at one magnitude."""
+"""RandAugment: `num_ops` operations per image, each picked at random per image, at one
+magnitude."""
 
 import tensorflow as tf
 
@@ -98,7 +99,9 @@ class RandAugment(ImageAugmentation):
         self.ops = tuple(ops)
         self.dispatch = dispatch
         if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(f"interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
+            raise ValueError(
+                f"interpolation must be 'nearest' or 'bilinear', got {interpolation!r}"
+            )
         self.interpolation = interpolation
         # Index into GEOMETRIC_OPS for each op (-1: not geometric), and the op's group for
         # partitioning: one group per non-geometric op, one for the row-shift ops and one for the
@@ -166,7 +169,7 @@ class RandAugment(ImageAugmentation):
         group = tf.gather(tf.constant(self._group_of_op, tf.int32), op_index)  # (B,)
         positions = tf.dynamic_partition(tf.range(tf.shape(images)[0]), group, len(self._groups))
         outputs = []
-        for name, indices in zip(self._groups, positions):
+        for name, indices in zip(self._groups, positions, strict=True):
             subset = tf.gather(images, indices)
             outputs.append(self._run_group(
                 name, subset, tf.gather(op_index, indices), tf.gather(magnitude, indices),

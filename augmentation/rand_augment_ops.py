@@ -280,8 +280,12 @@ def shift_rows(images, transforms, scale=1.0):
     shape = tf.shape(images)
     n, height, width = shape[0], shape[1], shape[2]
     y = tf.cast(tf.range(height), tf.float32)[None, :]  # (1, H)
-    shift_x = tf.cast(_round_to_int(transforms[:, 1, None] * y + transforms[:, 2, None]), tf.float32)
-    source_y = tf.cast(tf.range(height)[None, :] + _round_to_int(transforms[:, 5, None]), tf.float32)
+    shift_x = tf.cast(
+        _round_to_int(transforms[:, 1, None] * y + transforms[:, 2, None]), tf.float32
+    )
+    source_y = tf.cast(
+        tf.range(height)[None, :] + _round_to_int(transforms[:, 5, None]), tf.float32
+    )
     last_y = tf.cast(height - 1, tf.float32)
     last_x = tf.cast(width - 1, tf.float32)
     # For a box [y1, x1, y2, x2] and crop size (1, W), crop_and_resize reads row

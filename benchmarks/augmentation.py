@@ -135,8 +135,9 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
         rounds: interleaved rounds (default 3, quick 1).
 
     Returns:
-        dict with `<name>_images_per_s`, `<name>_batches`, `<name>_cpu_ms_per_batch` and the ratios `ours_vs_keras_cv`,
-        `ours_vs_keras`, `ours_vs_identity`, ... of the pipelines that ran.
+        dict with `<name>_images_per_s`, `<name>_batches`, `<name>_cpu_ms_per_batch` and the
+        ratios `ours_vs_keras_cv`, `ours_vs_keras`, `ours_vs_identity`, ... of the pipelines that
+        ran.
     """
     batches = batches or (12 if quick else 150)
     seconds = seconds or (4.0 if quick else 24.0)
@@ -156,7 +157,9 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
     for _ in range(rounds):
         for name, dataset in datasets.items():
             measured = _time_slice(dataset, -(-batches // rounds), seconds / rounds)
-            totals[name] = [total + value for total, value in zip(totals[name], measured)]
+            totals[name] = [
+                total + value for total, value in zip(totals[name], measured, strict=True)
+            ]
     for name, (done, elapsed, cpu) in totals.items():
         results[f"{name}_images_per_s"] = round(done * BATCH_SIZE / elapsed, 1)
         results[f"{name}_batches"] = done

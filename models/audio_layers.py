@@ -78,9 +78,9 @@ class LogMelSpectrogram(keras.layers.Layer):
 class WaveformAugmentation(keras.layers.Layer):
     """Training-only waveform augmentation: random delay, speed change and white noise, per clip.
 
-    Speed change resamples the clip by a factor in `[1 - speed_range, 1 + speed_range]`, moving pitch
-    and formants the way a different voice does. At inference (`training=False`) the input is
-    returned unchanged.
+    Speed change resamples the clip by a factor in `[1 - speed_range, 1 + speed_range]`, moving
+    pitch and formants the way a different voice does. At inference (`training=False`) the input
+    is returned unchanged.
 
     Args:
         sample_rate: samples per second.

@@ -1,7 +1,9 @@
-"""Keras models for spoken digits: the course's five on raw samples, and our four on log-mel frames.
+"""Keras models for spoken digits: the course's five on raw samples, and our four on log-mel
+frames.
 
-The course models read 1,000 raw samples `(1000, 1)`; ours read a whole second of waveform `(8000,)` and
-compute log-mel features inside the model, so a saved model classifies raw audio as it is.
+The course models read 1,000 raw samples `(1000, 1)`; ours read a whole second of waveform
+`(8000,)` and compute log-mel features inside the model, so a saved model classifies raw audio as
+it is.
 """
 
 import dataclasses
@@ -89,7 +91,8 @@ def build_modern_model(name, front_end=FrontEndConfig(), *, dropout=0.3):
     f = front_end
     inputs = keras.Input((f.num_samples,), name="waveform")
     x = WaveformAugmentation(
-        max_shift=f.max_shift, speed_range=f.speed_range, noise_snr_db=f.noise_snr_db, name="augment"
+        max_shift=f.max_shift, speed_range=f.speed_range, noise_snr_db=f.noise_snr_db,
+        name="augment",
     )(inputs)
     x = LogMelSpectrogram(
         frame_length=f.frame_length, frame_step=f.frame_step, num_mel_bins=f.num_mel_bins,
@@ -109,7 +112,9 @@ def _modern_body(name, x):
     """Maps frames `(batch, frames, mels)` to one feature vector `(batch, features)`."""
     if name == "conv1d":
         for index, filters in enumerate((64, 128, 128)):
-            x = keras.layers.Conv1D(filters, 5, padding="same", use_bias=False, name=f"conv{index}")(x)
+            x = keras.layers.Conv1D(
+                filters, 5, padding="same", use_bias=False, name=f"conv{index}"
+            )(x)
             x = keras.layers.BatchNormalization(name=f"bn{index}")(x)
             x = keras.layers.Activation("relu", name=f"relu{index}")(x)
             if index < 2:
@@ -125,6 +130,8 @@ def _modern_body(name, x):
     elif name == "gru":
         x = keras.layers.GRU(128, return_sequences=True, name="gru")(x)
     else:
-        x = keras.layers.Bidirectional(keras.layers.LSTM(96, return_sequences=True), name="bilstm")(x)
+        x = keras.layers.Bidirectional(
+            keras.layers.LSTM(96, return_sequences=True), name="bilstm"
+        )(x)
     # Max pooling over time lets the steps of the word, not the padding after it, decide.
     return keras.layers.GlobalMaxPooling1D(name="max_over_time")(x)

@@ -4,14 +4,18 @@ import numpy as np
 
 
 def randomize(layer, rng, scale=0.5):
-    """Gives every weight of a built Keras layer random values (biases too); returns them as float64."""
-    weights = [rng.normal(scale=scale, size=w.shape).astype(np.float32) for w in layer.get_weights()]
+    """Gives every weight of a built Keras layer random values (biases too); returns them as
+    float64."""
+    weights = [
+        rng.normal(scale=scale, size=w.shape).astype(np.float32) for w in layer.get_weights()
+    ]
     layer.set_weights(weights)
     return [w.astype(np.float64) for w in weights]
 
 
 def numeric_gradient(loss, array, eps=1e-6):
-    """Central finite differences of the scalar `loss()` with respect to `array`, edited in place."""
+    """Central finite differences of the scalar `loss()` with respect to `array`, edited in
+    place."""
     grad = np.zeros_like(array, dtype=np.float64)
     it = np.nditer(array, flags=["multi_index"])
     for _ in it:

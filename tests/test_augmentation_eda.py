@@ -23,7 +23,7 @@ def test_synonym_replacement_uses_only_synonyms_and_skips_stop_words():
     rng = random.Random(0)
     words = SENTENCE.lower().split()
     out = eda_lib.synonym_replacement(words, 2, SYNONYMS, rng)
-    changed = [(a, b) for a, b in zip(words, out) if a != b]
+    changed = [(a, b) for a, b in zip(words, out, strict=True) if a != b]
     assert len(changed) == 2
     assert all(b in SYNONYMS(a) for a, b in changed)
     assert eda_lib.synonym_replacement(["the", "to"], 1, SYNONYMS, rng) == ["the", "to"]

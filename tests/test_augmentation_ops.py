@@ -152,7 +152,7 @@ def test_hue_matches_tf_image_adjust_hue():
     images = _images(batch=2)
     deltas = [0.1, -0.07]
     out = aug.RandomHue().apply(images, {"delta": tf.constant(deltas)}).numpy()
-    for image, delta, result in zip(images, deltas, out):
+    for image, delta, result in zip(images, deltas, out, strict=True):
         np.testing.assert_allclose(result, tf.image.adjust_hue(image, delta), atol=1e-5)
 
 
@@ -176,7 +176,7 @@ def test_gaussian_blur_exact_against_numpy():
     images = _images(batch=2, height=9, width=11)
     sigmas = [0.8, 2.0]
     out = aug.GaussianBlur(5).apply(images, {"sigma": tf.constant(sigmas)}).numpy()
-    for image, sigma, result in zip(images, sigmas, out):
+    for image, sigma, result in zip(images, sigmas, out, strict=True):
         taps = np.exp(-(np.arange(-2, 3) ** 2) / (2 * sigma**2))
         taps /= taps.sum()
         padded = np.pad(image, ((2, 2), (2, 2), (0, 0)), mode="edge")

@@ -37,7 +37,7 @@ def test_apply_is_reproducible_and_differs_between_epochs():
     again = [images.numpy() for images, _ in aug.make_pipeline("strong", seed=5).apply(
         _dataset().batch(8))]
     assert not np.allclose(first[0], second[0])  # a new epoch draws new augmentations
-    for a, b in zip(first, again):
+    for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)  # the same seed gives the same run
 
 

@@ -129,7 +129,7 @@ def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
     # Two of the five course models keep the test short; all five are built in
     # test_spoken_digit_models and trained the same way.
     metrics = main(["--preset", "course", "--quick", "--models", "conv1d,lstm_clip",
-                                  "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
+                    "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
     assert metrics["split"] == "course"
     assert {name: row["params"] for name, row in metrics["models"].items()} == {
         name: COURSE_PARAMS[name] for name in ("conv1d", "lstm_clip")}
@@ -153,8 +153,8 @@ def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
 
 def test_speaker_split_with_global_clipnorm(manual_dir, data_dir, tmp_path):
     metrics = main(["--split", "speaker", "--speaker", "theo", "--models", "conv1d",
-                                  "--global-clipnorm", "2", "--quick", "--no-plots",
-                                  "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
+                    "--global-clipnorm", "2", "--quick", "--no-plots",
+                    "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
     row = metrics["models"]["conv1d"]
     assert metrics["split"] == "speaker" and list(metrics["models"]) == ["conv1d"]
     assert row["folds"] == {"theo": row["test_accuracy"]}
@@ -208,7 +208,8 @@ def test_offline_without_the_archive_names_the_flag(tmp_path):
 def wav_files(manual_dir, data_dir, tmp_path_factory):
     """8 kHz mono (a real FSDD clip), 16 kHz stereo, a truncated wav and a text file."""
     folder = tmp_path_factory.mktemp("wavs")
-    example = next(iter(load_spoken_digit("official", manual_dir=manual_dir, data_dir=data_dir).test))
+    splits = load_spoken_digit("official", manual_dir=manual_dir, data_dir=data_dir)
+    example = next(iter(splits.test))
     mono = write_wav(folder / "mono_8k.wav", example["audio"].numpy(), 8000)
     stereo_signal = np.stack([tone(300, 0.6, 16000), tone(300, 0.6, 16000, 3000)], axis=1)
     stereo = write_wav(folder / "stereo_16k.wav", stereo_signal, 16000)
@@ -222,7 +223,7 @@ def wav_files(manual_dir, data_dir, tmp_path_factory):
 def _padded(paths):
     """The trimmed clips of `paths`, zero-padded to one second: `(clips, 8000)`."""
     batch = np.zeros((len(paths), 8000), np.float32)
-    for row, path in zip(batch, paths):
+    for row, path in zip(batch, paths, strict=True):
         audio = trim_silence(read_wav(path, 8000))[:8000]
         row[: len(audio)] = audio
     return batch
@@ -242,7 +243,7 @@ def test_predict_classifies_good_files_and_names_bad_ones(modern_run, wav_files)
     good = [str(wav_files["mono"]), str(wav_files["stereo"])]
     assert list(predictions) == good
     probabilities = keras.saving.load_model(model).predict(_padded(good), verbose=0)
-    for path, row in zip(good, probabilities):
+    for path, row in zip(good, probabilities, strict=True):
         assert predictions[path] == (row.argmax(), pytest.approx(row.max(), abs=5e-4))
     errors = [line for line in result.stderr.splitlines() if "\terror: " in line]
     assert [line.split("\t")[0] for line in errors] == [str(wav_files["truncated"]),
@@ -265,7 +266,7 @@ def test_predict_with_several_models_averages_their_probabilities(modern_run, wa
     batch = _padded(wavs)
     mean = np.mean([keras.saving.load_model(path).predict(batch, verbose=0) for path in paths],
                    axis=0)
-    for path, row in zip(wavs, mean):
+    for path, row in zip(wavs, mean, strict=True):
         assert ensemble[path]["digit"] == row.argmax()
         assert ensemble[path]["confidence"] == pytest.approx(row.max(), abs=1e-6)
 

@@ -86,7 +86,8 @@ def test_configure_applies_quick_then_the_flags_given():
     assert kit.configure(Config(), parser.parse_args(["--quick"])) == Config(1, 4)
     # An explicit flag wins over --quick, whichever order they come in.
     assert kit.configure(Config(), parser.parse_args(["--epochs", "3", "--quick"])) == Config(3, 4)
-    assert kit.configure(Config(), parser.parse_args(["--learning-rate", "0.5"])).learning_rate == 0.5
+    args = parser.parse_args(["--learning-rate", "0.5"])
+    assert kit.configure(Config(), args).learning_rate == 0.5
 
 
 def test_names_accepts_a_subset_and_rejects_the_rest(capsys):
@@ -183,7 +184,7 @@ def test_an_interrupt_names_the_output_dir(tmp_path, capsys):
 
     def interrupted_lab():
         with kit.Experiment("demo", args, Config()) as experiment:
-            experiment.resume  # a Keras lab's backup folder
+            _ = experiment.resume  # a Keras lab's backup folder (made on first use)
             raise KeyboardInterrupt
 
     with pytest.raises(SystemExit) as exit_info:

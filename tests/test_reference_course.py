@@ -74,7 +74,8 @@ def test_rnn_net_matches_keras_linear_simple_rnn():
 
 def _one_step(layer, x, states):
     """Runs a Keras RNN layer for one step from `states`; returns its (output, *states)."""
-    result = layer(x[:, None].astype("float32"), initial_state=[s.astype("float32") for s in states])
+    result = layer(x[:, None].astype("float32"),
+                   initial_state=[s.astype("float32") for s in states])
     return [_np(r) for r in result]
 
 

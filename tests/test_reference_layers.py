@@ -1,4 +1,5 @@
-"""Keras-layout numpy references vs Keras (forward, atol 1e-5) and vs finite differences (backward)."""
+"""Keras-layout numpy references vs Keras (forward, atol 1e-5) and vs finite differences
+(backward)."""
 
 import keras
 import numpy as np
@@ -115,7 +116,9 @@ def test_backward_matches_finite_differences(variant, return_sequences):
     def loss():
         outputs, final_states, _ = forward(x, weights, initial_state=states,
                                            return_sequences=return_sequences)
-        return np.sum(outputs * d_out) + sum(np.sum(s * d) for s, d in zip(final_states, d_final))
+        return np.sum(outputs * d_out) + sum(
+            np.sum(s * d) for s, d in zip(final_states, d_final, strict=True)
+        )
 
     _, _, cache = forward(x, weights, initial_state=states, return_sequences=return_sequences)
     d_x, d_weights, d_states = backward(d_out, cache, d_final_states=d_final)

@@ -5,8 +5,7 @@ import collections
 import numpy as np
 import pytest
 
-from labs.data.spoken_digit import SPEAKERS, load_spoken_digit
-from labs.data.spoken_digit import recording_fields
+from labs.data.spoken_digit import SPEAKERS, load_spoken_digit, recording_fields
 
 
 def _recordings(dataset):
@@ -55,7 +54,9 @@ def test_official_labels_are_balanced(official):
 @pytest.mark.parametrize("speaker", ["theo", "yweweler"])
 def test_speaker_split_holds_one_voice_out(manual_dir, data_dir, speaker):
     splits = load_spoken_digit("speaker", speaker=speaker, manual_dir=manual_dir, data_dir=data_dir)
-    train, validation, test = (_recordings(ds) for ds in (splits.train, splits.validation, splits.test))
+    train, validation, test = (
+        _recordings(ds) for ds in (splits.train, splits.validation, splits.test)
+    )
     assert (len(train), len(validation), len(test)) == (1800, 200, 500)
     assert {s for s, _, _ in test} == {speaker}
     assert speaker not in {s for s, _, _ in train + validation}

@@ -1,10 +1,10 @@
 """Model builders and audio layers of the spoken-digit lab."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
 from models.audio_layers import LogMelSpectrogram, SpecAugment, WaveformAugmentation
 from models.gradient_norm import GradientNormModel, StepLogger
 from models.spoken_digit import (

@@ -6,7 +6,8 @@ import numpy as np
 
 
 def write_wav(path, samples, sample_rate, width=2):
-    """Writes `samples` `(frames,)` or `(frames, channels)` in 16-bit scale as PCM of `width` bytes."""
+    """Writes `samples` `(frames,)` or `(frames, channels)` in 16-bit scale as PCM of `width`
+    bytes."""
     samples = np.asarray(samples, np.float64)
     if samples.ndim == 1:
         samples = samples[:, None]
@@ -17,7 +18,8 @@ def write_wav(path, samples, sample_rate, width=2):
         data = ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
     else:
         dtype, scale = {2: ("<i2", 1), 4: ("<i4", 65536)}[width]
-        data = np.clip(samples * scale, np.iinfo(dtype).min, np.iinfo(dtype).max).astype(dtype).tobytes()
+        clipped = np.clip(samples * scale, np.iinfo(dtype).min, np.iinfo(dtype).max)
+        data = clipped.astype(dtype).tobytes()
     with wave.open(str(path), "wb") as file:
         file.setnchannels(samples.shape[1])
         file.setsampwidth(width)

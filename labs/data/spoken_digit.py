@@ -3,22 +3,25 @@
 2,500 recordings at 8 kHz: 5 speakers x 10 digits x 50 takes, named `{digit}_{speaker}_{index}.wav`.
 tfds ships it as a single `train` split; this module carves three ways to split it:
 
-| split    | train                      | validation                 | test                     |
-|----------|----------------------------|----------------------------|--------------------------|
-| course   | `train[:70%]` (1,750)      | `train[70%:85%]` (375)     | `train[85%:]` (375)      |
-| official | takes 10-49 (2,000)        | takes 5-9 (250)            | takes 0-4 (250), as the FSDD README says |
-| speaker  | other speakers' takes 5-49 (1,800) | their takes 0-4 (200) | every take of one speaker (500) |
+| split    | train                 | validation             | test                            |
+|----------|-----------------------|------------------------|---------------------------------|
+| course   | `train[:70%]` (1,750) | `train[70%:85%]` (375) | `train[85%:]` (375)             |
+| official | takes 10-49 (2,000)   | takes 5-9 (250)        | takes 0-4 (250)                 |
+| speaker  | takes 5-49 (1,800)    | takes 0-4 (200)        | every take of one speaker (500) |
 
-The `course` split is the notebook's. Because tfds orders the single shard deterministically, its 70/15/15
-cut mixes speakers and takes, so the same voice saying the same digit lands on both sides. `official`
-keeps every test take unseen; `speaker` measures what matters for a new user: a voice never heard.
+`official` tests on takes 0-4, as the FSDD README says; in `speaker`, train and validation are the
+other speakers' takes.
 
-Offline, tfds prepares the data from the archive in a manual dir (`--manual-dir` / `LABS_MANUAL_DIR`),
-through the very same `tfds.load` call a user with internet makes.
+The `course` split is the notebook's. Because tfds orders the single shard deterministically, its
+70/15/15 cut mixes speakers and takes, so the same voice saying the same digit lands on both sides.
+`official` keeps every test take unseen; `speaker` measures what matters for a new user: a voice
+never heard.
+
+Offline, tfds prepares the data from the archive in a manual dir (`--manual-dir` /
+`LABS_MANUAL_DIR`), through the very same `tfds.load` call a user with internet makes.
 """
 
 import dataclasses
-import pathlib
 import socket
 
 import tensorflow as tf
@@ -41,8 +44,8 @@ _DOWNLOAD_HOST = ("github.com", 443)
 class DigitSplits:
     """Train, validation and test datasets of single recordings.
 
-    Each element is tfds's dict: `audio` int64 `(samples,)` raw 16-bit values, `label` int64 `()` the
-    digit, `audio/filename` string `()` such as `b"3_theo_12.wav"`.
+    Each element is tfds's dict: `audio` int64 `(samples,)` raw 16-bit values, `label` int64 `()`
+    the digit, `audio/filename` string `()` such as `b"3_theo_12.wav"`.
     """
 
     train: tf.data.Dataset
@@ -124,7 +127,8 @@ def recording_fields(filename):
 
 
 def pad_or_truncate(audio, length):
-    """Cuts a clip `(samples,)` to its first `length` samples or zero-pads its end; returns `(length,)`."""
+    """Cuts a clip `(samples,)` to its first `length` samples or zero-pads its end; returns
+    `(length,)`."""
     audio = audio[:length]
     return tf.pad(audio, [[0, length - tf.shape(audio)[0]]])
 

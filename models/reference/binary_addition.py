@@ -13,12 +13,12 @@ Weights use the course's names and shapes, `x @ W` like Keras's kernels:
 
 The course's derivative quirk. The notebook computes the output delta as
 `d_mean_squared_error(d, y) * d_sigmoid(y)`, where `d_sigmoid(v) = sigmoid(v) * (1 - sigmoid(v))`
-takes a *pre*-activation. It is given the output y = sigmoid(o), so it returns sigmoid(y)(1 - sigmoid(y))
-instead of the true dy/do = y(1 - y). For y in (0, 1) that factor stays in (0.196, 0.25]: the update
-is close to 0.2 x (y - d), which is the gradient of binary cross-entropy scaled by ~0.2, not of the
-squared error. Unlike the true squared-error gradient it does not vanish when the output saturates
-on the wrong side. `output_derivative="course"` keeps the quirk, `"exact"` uses y(1 - y)
-(checked against finite differences in tests/test_simple_rnn.py).
+takes a *pre*-activation. It is given the output y = sigmoid(o), so it returns
+sigmoid(y)(1 - sigmoid(y)) instead of the true dy/do = y(1 - y). For y in (0, 1) that factor stays
+in (0.196, 0.25]: the update is close to 0.2 x (y - d), which is the gradient of binary
+cross-entropy scaled by ~0.2, not of the squared error. Unlike the true squared-error gradient it
+does not vanish when the output saturates on the wrong side. `output_derivative="course"` keeps the
+quirk, `"exact"` uses y(1 - y) (checked against finite differences in tests/test_simple_rnn.py).
 """
 
 import numpy as np
@@ -66,7 +66,8 @@ def from_bits(bits):
 
 
 def sample_additions(rng, count, binary_dim):
-    """`count` pairs (a, b), each uniform in [0, 2**(binary_dim - 1)), so a + b fits in binary_dim bits."""
+    """`count` pairs (a, b), each uniform in [0, 2**(binary_dim - 1)), so a + b fits in binary_dim
+    bits."""
     high = 2 ** (binary_dim - 1)
     return rng.integers(0, high, size=count), rng.integers(0, high, size=count)
 
@@ -125,7 +126,10 @@ def loss_and_gradients(a_bits, b_bits, d_bits, weights, activation="sigmoid",
     grads = {name: np.zeros_like(w) for name, w in weights.items()}
     delta_next = np.zeros((batch, weights["W"].shape[0]))  # dL/du_{t+1}; zero past the end
     for t in reversed(range(steps)):
-        delta = (delta_next @ weights["W"].T + delta_out[:, t] @ weights["W_out"].T) * f_prime(u[:, t])
+        delta = (
+            (delta_next @ weights["W"].T + delta_out[:, t] @ weights["W_out"].T)
+            * f_prime(u[:, t])
+        )
         grads["W_out"] += z[:, t + 1].T @ delta_out[:, t]
         grads["W"] += z[:, t].T @ delta
         grads["W_in"] += x[:, t].T @ delta

@@ -107,7 +107,8 @@ def gru(x, h, W_r, U_r, W_z, U_z, W, U):
 
 
 def _rnn(xs, W, U):
-    """tanh RNN without bias from a zero state: `(batch, time, features)` -> `(batch, time, units)`."""
+    """tanh RNN without bias from a zero state: `(batch, time, features)` ->
+    `(batch, time, units)`."""
     h = np.zeros((xs.shape[0], W.shape[0]))
     hs = []
     for t in range(xs.shape[1]):
@@ -135,7 +136,9 @@ def bidirectional_rnn_net(xs, W_f, U_f, W_b, U_b, V):
         xs_b[i] = x[::-1]
     hs_f = _rnn(xs_f, W_f, U_f)
     hs_b = _rnn(xs_b, W_b, U_b)
-    hs = np.stack([np.concatenate([h_f, h_b[::-1]], axis=1) for h_f, h_b in zip(hs_f, hs_b)])
+    hs = np.stack([
+        np.concatenate([h_f, h_b[::-1]], axis=1) for h_f, h_b in zip(hs_f, hs_b, strict=True)
+    ])
     return hs.dot(V.T)
 
 
@@ -157,7 +160,8 @@ def encode(words, E, W, U, b):
 
 
 def lstm_weights_from_keras(weights):
-    """Keras LSTM `get_weights()` (gates i, f, c, o) -> the course's `(W, U, b)` (gates a, i, f, o)."""
+    """Keras LSTM `get_weights()` (gates i, f, c, o) -> the course's `(W, U, b)`
+    (gates a, i, f, o)."""
     kernel, recurrent_kernel, bias = weights
 
     def reorder(m):
@@ -171,7 +175,9 @@ def gru_weights_from_keras(weights):
     """Keras `GRU(use_bias=False, reset_after=False).get_weights()` -> the course's
     `(W_r, U_r, W_z, U_z, W, U)`; the update gate is negated (the course's z is Keras's 1 - z)."""
     if len(weights) != 2:
-        raise ValueError("the course's GRU has no biases: use GRU(use_bias=False, reset_after=False)")
+        raise ValueError(
+            "the course's GRU has no biases: use GRU(use_bias=False, reset_after=False)"
+        )
     kernel, recurrent_kernel = weights
     k_z, k_r, k_h = np.split(kernel, 3, axis=-1)
     u_z, u_r, u_h = np.split(recurrent_kernel, 3, axis=-1)

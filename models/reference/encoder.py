@@ -3,7 +3,8 @@
 
 Weights are that model's `get_weights()`: `[embeddings (vocab, dim), kernel (dim, units),
 recurrent_kernel (units, units), bias (units,)]`. An embedding lookup `embeddings[id]` is the
-course's `E.dot(w)` with a one-hot `w` and `E = embeddings.T` (see `models.reference.course.encode`).
+course's `E.dot(w)` with a one-hot `w` and `E = embeddings.T` (see
+`models.reference.course.encode`).
 """
 
 import numpy as np

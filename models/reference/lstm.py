@@ -43,7 +43,12 @@ def lstm_cell_backward(d_states, cache):
     d_o = d_h * tanh_c
     d_c = d_c + d_h * o * (1.0 - tanh_c**2)  # c reaches the loss directly and through h
     d_pre = np.concatenate(
-        [d_c * a * i * (1 - i), d_c * c_prev * f * (1 - f), d_c * i * (1 - a**2), d_o * o * (1 - o)],
+        [
+            d_c * a * i * (1 - i),
+            d_c * c_prev * f * (1 - f),
+            d_c * i * (1 - a**2),
+            d_o * o * (1 - o),
+        ],
         axis=-1,
     )  # (batch, 4 * units), gate order (i, f, c, o)
     d_weights = [x.T @ d_pre, h_prev.T @ d_pre] + ([d_pre.sum(axis=0)] if bias else [])

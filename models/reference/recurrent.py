@@ -84,12 +84,15 @@ def rnn_backward(step_backward, d_outputs, cache, d_final_states=None):
         d_states = (d_states[0] + d_out, *d_states[1:])
         d_x, d_states, d_w = step_backward(d_states, cache.step_caches[k])
         d_inputs[:, cache.order[k]] = d_x
-        d_weights = d_w if d_weights is None else [a + b for a, b in zip(d_weights, d_w)]
+        d_weights = (
+            d_w if d_weights is None else [a + b for a, b in zip(d_weights, d_w, strict=True)]
+        )
     return d_inputs, d_weights, d_states
 
 
 def zero_states(inputs, units, count):
-    """`count` zero states `(batch, units)` in the dtype of `inputs`: Keras's default initial state."""
+    """`count` zero states `(batch, units)` in the dtype of `inputs`: Keras's default initial
+    state."""
     return tuple(np.zeros((inputs.shape[0], units), dtype=inputs.dtype) for _ in range(count))
 
 

@@ -14,8 +14,6 @@ Example:
 
 import functools
 
-import numpy as np
-
 from models.reference.activations import get_activation
 from models.reference.recurrent import as_states, rnn_backward, rnn_forward, zero_states
 
