@@ -1,0 +1,248 @@
+"""labs.attention: DLFS2's data and split, the attention references, the models, the lab."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from labs import attention, kit
+from labs.data import DataError
+from labs.data.dlfs2 import load_task, read_lines
+from models import attention_seq2seq as s2s
+from models.reference import attention as ref
+from tests.conftest import run_module
+from tests.reference_helpers import max_gradient_error
+
+
+@pytest.fixture(scope="module")
+def dates(data_root):
+    return load_task("date", data_root)
+
+
+# ---- data ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, vocabulary, widths", [("date", 59, (29, 11)),
+                                                      ("addition", 13, (7, 5))])
+def test_split_is_dlfs2s(data_root, name, vocabulary, widths):
+    task = load_task(name, data_root)
+    assert (len(task.x_train), len(task.x_valid), len(task.x_test)) == (43000, 2000, 5000)
+    assert len(task.vocabulary) == vocabulary
+    assert (task.question_length, task.answer_length) == widths
+    # DLFS2: np.random.seed(1984); shuffle(arange(n)); the last 10 % is the test split.
+    questions, answers = read_lines(data_root / "dlfs2" / f"{name}.txt")
+    order = np.random.RandomState(1984).permutation(len(questions))
+    lines = [questions[i] + answers[i] for i in order]
+
+    def texts(x, t):
+        return [task.decode(q) + task.decode(a) for q, a in zip(x, t, strict=True)]
+
+    assert texts(task.x_test, task.t_test) == lines[45000:]
+    assert texts(task.x_valid, task.t_valid) == lines[43000:45000]
+    assert np.all(task.t_test[:, 0] == task.start_id)
+
+
+def test_encode_question(dates):
+    ids = dates.encode_question("march 3, 2007")
+    assert dates.decode(ids) == "march 3, 2007".ljust(29)
+    for bad in ("", "   ", "x" * 30, "march 3, 2007!"):
+        with pytest.raises(DataError):
+            dates.encode_question(bad)
+
+
+def test_wrong_checksum_is_one_line(tmp_path):
+    (tmp_path / "date.txt").write_text("1/2/03 _2003-01-02\n")
+    with pytest.raises(DataError, match="sha256"):
+        load_task("date", tmp_path)
+
+
+# ---- numpy references ---------------------------------------------------------------------------
+
+def _inputs(rng, dtype):
+    return (rng.normal(size=(2, 3, 4)).astype(dtype), rng.normal(size=(2, 5, 4)).astype(dtype))
+
+
+def test_dot_attention_matches_keras():
+    query, values = _inputs(np.random.default_rng(0), np.float32)
+    context, weights = keras.layers.Attention()([query, values], return_attention_scores=True)
+    ref_context, ref_weights, _ = ref.dot_attention_forward(query.astype(float), values)
+    np.testing.assert_allclose(ref_weights, weights, atol=1e-5)
+    np.testing.assert_allclose(ref_context, context, atol=1e-5)
+    np.testing.assert_allclose(ref_weights.sum(-1), 1.0, atol=1e-12)
+
+
+def test_additive_attention_matches_keras():
+    rng = np.random.default_rng(1)
+    query, values = _inputs(rng, np.float32)
+    layer = keras.layers.AdditiveAttention()
+    layer([query, values])  # builds `scale`
+    scale = rng.normal(size=4).astype(np.float32)
+    layer.set_weights([scale])
+    context, weights = layer([query, values], return_attention_scores=True)
+    ref_context, ref_weights, _ = ref.additive_attention_forward(query, values, scale)
+    np.testing.assert_allclose(ref_weights, weights, atol=1e-5)
+    np.testing.assert_allclose(ref_context, context, atol=1e-5)
+
+
+def test_attention_gradients_match_finite_differences():
+    rng = np.random.default_rng(2)
+    query, values = _inputs(rng, np.float64)
+    scale = rng.normal(size=4)
+    probe = rng.normal(size=(2, 3, 4))  # loss = sum(context * probe), so dL/dcontext = probe
+
+    def dot_loss():
+        return np.sum(ref.dot_attention_forward(query, values)[0] * probe)
+
+    _, _, cache = ref.dot_attention_forward(query, values)
+    grads = ref.dot_attention_backward(probe, cache)
+    assert max_gradient_error(dot_loss, [query, values], grads) < 1e-7
+
+    def additive_loss():
+        return np.sum(ref.additive_attention_forward(query, values, scale)[0] * probe)
+
+    _, _, cache = ref.additive_attention_forward(query, values, scale)
+    grads = ref.additive_attention_backward(probe, cache)
+    assert max_gradient_error(additive_loss, [query, values, scale], grads) < 1e-7
+
+
+# ---- models -------------------------------------------------------------------------------------
+
+def _model(variant, seed=0):
+    keras.utils.set_random_seed(seed)
+    return s2s.build_attention_seq2seq(s2s.AttentionSeq2SeqConfig(variant, 59, 8, 16))
+
+
+@pytest.mark.parametrize("variant", s2s.VARIANTS)
+def test_greedy_decoder_is_the_teacher_forced_model_fed_its_own_output(dates, variant):
+    model = _model(variant)
+    questions = dates.x_test[:64]
+    answers, weights = s2s.GreedyDecoder(model, dates.start_id)(questions, 11)
+    assert answers.shape == (64, 11) and np.all(answers[:, 0] == dates.start_id)
+    logits = model.predict([questions, answers[:, :-1]], verbose=0)  # (64, 10, 59)
+    np.testing.assert_array_equal(np.argmax(logits, -1), answers[:, 1:])
+    if variant not in s2s.ATTENTION_VARIANTS:
+        assert weights is None
+        return
+    # The same weights from the layers by hand, teacher-forced on the greedy answers.
+    x = questions[:, ::-1]  # the attention variants read the question backwards
+    encoded, h, c = model.get_layer("encoder_lstm")(model.get_layer("encoder_embedding")(x))
+    decoded = model.get_layer("decoder_lstm")(
+        model.get_layer("decoder_embedding")(answers[:, :-1]), initial_state=[h, c])
+    _, expected = model.get_layer("attention")([decoded, encoded], return_attention_scores=True)
+    np.testing.assert_allclose(weights, np.asarray(expected)[:, :, ::-1], atol=1e-5)
+
+
+def test_saved_model_reloads(tmp_path, dates):
+    model = _model("peeky")  # Reverse and Peek, the custom layers
+    path = tmp_path / "peeky.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    inputs = [dates.x_test[:8], dates.t_test[:8, :-1]]
+    np.testing.assert_allclose(loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0),
+                               atol=1e-6)
+
+
+def test_metrics():
+    answers = np.array([[0, 1, 2], [0, 3, 4]])
+    predicted = np.array([[0, 1, 2], [0, 3, 9]])
+    assert s2s.exact_match(predicted, answers) == 0.5
+    np.testing.assert_allclose(s2s.position_accuracy(predicted, answers), [1.0, 0.5])
+
+
+# ---- the lab ------------------------------------------------------------------------------------
+
+def _assert_one_error_line(stderr):
+    # TensorFlow 2.21's C++ start-up lines reach stderr whatever TF_CPP_MIN_LOG_LEVEL says.
+    errors = [line for line in stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and stderr.strip().splitlines()[-1] == errors[0]
+    assert "Traceback" not in stderr
+
+
+@pytest.fixture(scope="module")
+def quick_run(data_root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("attention")
+    result = run_module("labs.attention", "--quick", "--manual-dir", data_root,
+                        "--output-dir", out, "--variants", ",".join(s2s.VARIANTS))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out, json.loads((out / "metrics.json").read_text())
+
+
+def test_quick_date_run(quick_run):
+    out, metrics = quick_run
+    assert metrics["lab"] == "attention" and metrics["task"] == "date" and metrics["quick"]
+    assert set(metrics["variants"]) == set(s2s.VARIANTS)
+    for name, variant in metrics["variants"].items():
+        assert len(variant["test_exact_match_per_epoch"]) == variant["epochs"] == 1
+        assert variant["test_exact_match"] == variant["test_exact_match_per_epoch"][-1]
+        # every answer exactly right needs every position right
+        assert variant["test_exact_match"] <= min(variant["position_accuracy"]) + 1e-9
+        assert (out / "models" / f"{name}.keras").is_file()
+    for name in ("exact_match.png", "attention_luong.png", "attention_bahdanau.png",
+                 "history.csv"):
+        assert (out / name).is_file()
+    assert not (out / "attention_baseline.png").exists()
+
+
+def test_translate_prints_answer_and_alignment(quick_run):
+    out, _ = quick_run
+    result = run_module("labs.attention", "translate", "--output-dir", out, "--variant", "luong",
+                        "march 3, 2007", "2/10/93")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    headers = [line for line in lines if " -> " in line and "(luong)" in line]
+    assert [h.split(" -> ")[0] for h in headers] == ["march 3, 2007", "2/10/93"]
+    assert sum("[" in line and "<-" in line for line in lines) == 2 * 10  # one per answer char
+
+
+@pytest.mark.parametrize("question, message", [("", "empty"), ("x" * 40, "at most 29"),
+                                               ("march 3, 2007 ☃", "outside the date")])
+def test_translate_rejects_malformed_input(quick_run, question, message):
+    out, _ = quick_run
+    with pytest.raises(DataError, match=message):
+        attention.main(["translate", "--output-dir", str(out), "2/10/93", question])
+
+
+def test_translate_errors_are_one_line_and_exit_1(quick_run, tmp_path):
+    out, _ = quick_run
+    result = run_module("labs.attention", "translate", "--output-dir", out, "march 3, 2007?")
+    assert result.returncode == 1
+    _assert_one_error_line(result.stderr)
+    with pytest.raises(kit.LabError, match="train one first"):
+        attention.main(["translate", "--output-dir", str(tmp_path), "2/10/93"])
+
+
+def _quick_addition(data_root, out):
+    # Two variants: the date run above already exercises all five on the same code path.
+    result = run_module("labs.attention", "--quick", "--task", "addition", "--no-plots",
+                        "--manual-dir", data_root, "--output-dir", out,
+                        "--variants", "peeky,bahdanau")
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    for variant in metrics["variants"].values():  # timings differ run to run
+        del variant["train_seconds"], variant["elapsed_seconds_per_epoch"]
+        variant["seconds_to_99_9"] = None
+    return metrics
+
+
+@pytest.fixture(scope="module")
+def quick_addition(data_root, tmp_path_factory):
+    return _quick_addition(data_root, tmp_path_factory.mktemp("addition"))
+
+
+def test_quick_addition_run(quick_addition):
+    assert quick_addition["task"] == "addition" and quick_addition["answer_length"] == 5
+    assert quick_addition["vocabulary"] == "16+75 _920384"  # DLFS2's order of first appearance
+    assert list(quick_addition["variants"]) == ["peeky", "bahdanau"]
+    for variant in quick_addition["variants"].values():
+        assert len(variant["position_accuracy"]) == 4
+
+
+@pytest.mark.slow
+def test_a_seed_reproduces_metrics(data_root, tmp_path, quick_addition):
+    assert _quick_addition(data_root, tmp_path) == quick_addition
+
+
+def test_bad_flag_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        attention.main(["--variants", "luong,transformer"])
+    assert exit_info.value.code == 2 and "baseline" in capsys.readouterr().err
