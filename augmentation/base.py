@@ -169,7 +169,3 @@ def random_bool(shape, rate, seed):
     """Stateless Bernoulli(rate) booleans of `shape`."""
     return tf.random.stateless_uniform(shape, seed) < rate
 
-
-def select_images(mask, augmented, images):
-    """Per-image choice: `augmented[i]` where `mask[i]` (shape (B,)), else `images[i]`."""
-    return tf.where(tf.reshape(mask, [-1, 1, 1, 1]), augmented, images)

@@ -1,4 +1,4 @@
-"""The course's RandAugment and MixUp implementations, wrapped to be called like ours.
+"""The course's RandAugment (keras_cv's, and Keras 3's), wrapped to be called like ours.
 
 `keras_cv.layers.RandAugment` (what the course uses) and `keras.layers.RandAugment` keep their
 own random state, so they take no per-batch `seed` and have no `sample`/`apply` split; they are
@@ -80,34 +80,3 @@ class KerasRandAugment(_KerasLayerAugmentation):
         }
         super().__init__(layer, value_range, config)
 
-
-class KerasCVMixUp:
-    """`keras_cv.layers.MixUp(alpha)`, which takes and returns `{"images", "labels"}`."""
-
-    def __init__(self, alpha=0.4, value_range=(0, 255), seed=None):
-        import keras_cv
-
-        self.layer = keras_cv.layers.MixUp(alpha=alpha, seed=seed)
-        self.value_range = check_value_range(value_range)
-        self._config = {"alpha": alpha, "value_range": list(value_range), "seed": seed}
-
-    def __call__(self, images, labels=None, *, training=True, seed=None):
-        if not training or labels is None:
-            return images if labels is None else (images, labels)
-        images = to_float_images(images, self.value_range)
-        out = self.layer({"images": images, "labels": tf.cast(labels, tf.float32)}, training=True)
-        return out["images"], out["labels"]
-
-    def get_config(self):
-        return dict(self._config)
-
-
-class KerasMixUp(KerasCVMixUp):
-    """`keras.layers.MixUp(alpha)` (Keras 3), with `{"images", "labels"}` in and out."""
-
-    def __init__(self, alpha=0.4, value_range=(0, 255), seed=None):
-        import keras
-
-        self.layer = keras.layers.MixUp(alpha=alpha, seed=seed)
-        self.value_range = check_value_range(value_range)
-        self._config = {"alpha": alpha, "value_range": list(value_range), "seed": seed}

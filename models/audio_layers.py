@@ -94,7 +94,7 @@ class WaveformAugmentation(keras.layers.Layer):
     """
 
     def __init__(self, sample_rate=8000, max_shift=0.1, speed_range=0.1,
-                 noise_snr_db=(15.0, 40.0), seed=None, **kwargs):
+                 noise_snr_db=(20.0, 40.0), seed=None, **kwargs):
         super().__init__(**kwargs)
         self.sample_rate = sample_rate
         self.max_shift = max_shift
@@ -167,7 +167,7 @@ class SpecAugment(keras.layers.Layer):
         seed: seed of the layer's random draws.
     """
 
-    def __init__(self, time_masks=2, time_mask_width=8, freq_masks=2, freq_mask_width=6,
+    def __init__(self, time_masks=1, time_mask_width=8, freq_masks=1, freq_mask_width=6,
                  seed=None, **kwargs):
         super().__init__(**kwargs)
         self.time_masks = time_masks
