@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -70,3 +71,19 @@ def run_module(module, *args, env=None, timeout=900):
         text=True,
         timeout=timeout,
     )
+
+
+def kill_when(command, line_start, env=None):
+    """Runs `command` from the repo root and sends it SIGTERM once a line of its stdout starts with
+    `line_start` (as Ctrl-C or a job scheduler would stop it); returns `(returncode, stderr)`."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if line.startswith(line_start):
+            process.send_signal(signal.SIGTERM)
+            break
+    else:
+        pytest.fail(f"no line starting {line_start!r}: {process.stderr.read()[-2000:]}")
+    _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr

@@ -1,8 +1,6 @@
 """labs.bidirectional end to end with --quick on the real FSDD data, and its predict command."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
 
@@ -15,7 +13,7 @@ from labs.bidirectional.__main__ import PRESETS, main
 from labs.bidirectional.clipping_study import QUICK_STUDY_STEPS
 from labs.data.spoken_digit import load_spoken_digit, waveform_batches
 from labs.data.wav import read_wav, trim_silence
-from tests.conftest import REPO, run_module
+from tests.conftest import REPO, kill_when, run_module
 from tests.test_spoken_digit_models import COURSE_PARAMS
 from tests.wav_files import tone, write_wav
 
@@ -285,21 +283,12 @@ def test_killed_run_reuses_the_finished_model_and_matches_an_uninterrupted_run(
     uninterrupted = main([*flags, "--output-dir", str(tmp_path / "whole")])
     command = [sys.executable, "-m", "labs.bidirectional", *flags, "--output-dir",
                str(tmp_path / "killed")]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    for line in process.stdout:  # conv1d is trained and saved once simple_rnn starts
-        if line.startswith("== simple_rnn =="):
-            process.send_signal(signal.SIGTERM)
-            break
-    else:
-        pytest.fail(f"simple_rnn never started: {process.stderr.read()[-2000:]}")
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr[-2000:]
+    # conv1d is trained and saved once simple_rnn starts.
+    returncode, stderr = kill_when(command, "== simple_rnn ==")
+    assert returncode == 130, stderr[-2000:]
     assert "run the same command again to resume" in stderr.strip().splitlines()[-1]
 
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "conv1d: already trained before the restart" in result.stdout
     resumed = json.loads((tmp_path / "killed" / "metrics.json").read_text())

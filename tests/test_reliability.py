@@ -2,8 +2,6 @@
 tf.distribute, and the benchmark runner."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -16,7 +14,7 @@ from labs import activations, augmentation, kit, seq2seq, simple_rnn
 from labs.bidirectional.__main__ import main as bidirectional_main
 from labs.bidirectional.__main__ import parse_args as bidirectional_args
 from labs.kit import training
-from tests.conftest import REPO, run_module
+from tests.conftest import REPO, kill_when, run_module
 
 # Fields that measure time, not results: the only ones allowed to differ between two runs.
 TIMING = {"epoch_seconds", "train_seconds"}
@@ -146,24 +144,15 @@ def test_killed_run_resumes_from_its_last_epoch(tmp_path):
     """SIGTERM after the first epoch, then the same command: it continues and completes."""
     command = [sys.executable, "-m", "labs.seq2seq", "--epochs", "8", "--batch-size", "1",
                "--no-plots", "--output-dir", str(tmp_path)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    for line in process.stdout:  # verbose=2: "Epoch 2/8" once epoch 1 is done
-        if line.startswith("Epoch 2/"):
-            process.send_signal(signal.SIGTERM)
-            break
-    else:
-        pytest.fail(f"no second epoch: {process.stderr.read()[-2000:]}")
-    stdout_rest, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr[-2000:]
+    returncode, stderr = kill_when(command, "Epoch 2/")  # verbose=2: epoch 1 is done
+    assert returncode == 130, stderr[-2000:]
     last = stderr.strip().splitlines()[-1]
     assert "partial results" in last and "run the same command again to resume" in last
     assert "Traceback" not in stderr
     assert (tmp_path / "backup" / "course" / "training" / "latest.weights.h5").is_file()
     assert not (tmp_path / "metrics.json").exists()
 
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     resumed = [line for line in result.stdout.splitlines() if line.startswith("Resuming from")]
