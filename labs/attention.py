@@ -53,14 +53,13 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
 
 import dataclasses
 import json
-import re
 import sys
 
 import keras
 import numpy as np
 
 from labs import kit
-from labs.data.dlfs2 import TASKS, load_task, vocabulary_only
+from labs.data.dlfs2 import TASKS, examples_of_each_format, load_task, vocabulary_only
 from labs.kit.plotting import plt
 from models import attention_seq2seq as s2s
 
@@ -134,21 +133,24 @@ def train_variant(experiment, variant, task, config, epochs):
     result = experiment.fit(variant, build, train_in, y=train_out, validation=valid,
                             epochs=epochs, batch_size=config.batch_size, callbacks=[scores],
                             hint=f"lower --learning-rate (now {config.learning_rate:g})")
-    missing = result.epochs - len(scores.history.get("elapsed_seconds", []))  # resumed epochs
-    per_epoch = {key: [None] * missing + values for key, values in scores.history.items()}
-    experiment.histories[variant] = {**result.history, **per_epoch}
+    # Epochs trained before a restart were scored by that process: None here.
+    missing = result.epochs - len(scores.history.get("elapsed_seconds", []))
+    per_epoch = {key: [None] * missing + scores.history.get(key, [])
+                 for key in ("val_exact_match", "test_exact_match", "elapsed_seconds")}
+    experiment.histories[variant] = {**result.history, **{  # history.csv: NaN for unscored
+        key: [np.nan if v is None else v for v in values] for key, values in per_epoch.items()}}
 
     predicted, weights = s2s.GreedyDecoder(result.model, task.start_id, config.xla_decoding)(
         task.x_test, task.answer_length)
-    test = per_epoch.get("test_exact_match") or [s2s.exact_match(predicted, task.t_test)]
+    test = per_epoch["test_exact_match"]
     first = next((epoch for epoch, score in enumerate(test, 1) if (score or 0) >= TARGET), None)
     wrong = np.flatnonzero(~np.all(predicted == task.t_test, axis=1))[:5]
     metrics = {
         "params": result.model.count_params(), "epochs": result.epochs,
         "test_exact_match": s2s.exact_match(predicted, task.t_test),
         "test_exact_match_per_epoch": test,
-        "val_exact_match_per_epoch": per_epoch.get("val_exact_match", []),
-        "elapsed_seconds_per_epoch": per_epoch.get("elapsed_seconds", []),
+        "val_exact_match_per_epoch": per_epoch["val_exact_match"],
+        "elapsed_seconds_per_epoch": per_epoch["elapsed_seconds"],
         "first_epoch_at_99_9": first,
         "seconds_to_99_9": per_epoch["elapsed_seconds"][first - 1] if first and not missing
         else None,
@@ -175,18 +177,6 @@ def plot_exact_match(variants, task):
     ax.grid(alpha=0.3)
     ax.legend(title="variant")
     return fig
-
-
-def pick_examples(task, count):
-    """Test rows of `count` different formats, most common first ("August 19, 2003" and
-    "Mar 25, 2003" are one format, `Aa 9, 9`: runs of digits, capitals, small letters)."""
-    shapes = {}
-    for index, row in enumerate(task.x_test):
-        shape = re.sub(r"[a-z]+", "a", re.sub(r"[A-Z]+", "A", re.sub(
-            r"[0-9]+", "9", task.decode(row).rstrip())))
-        shapes.setdefault(shape, []).append(index)
-    ranked = sorted(shapes.values(), key=len, reverse=True)
-    return [rows[0] for rows in ranked[:count]]
 
 
 def plot_attention(task, variant, predicted, weights, rows):
@@ -244,22 +234,12 @@ def main(argv=None):
         if experiment.plots:
             experiment.save_figure(plot_exact_match(experiment.results["variants"], task),
                                    "exact_match.png")
-            rows = pick_examples(task, 4 if args.task == "date" else 1)
+            rows = examples_of_each_format(task, 4 if args.task == "date" else 1)
             for variant, (predicted, weights) in decoded.items():
                 if weights is not None:
                     experiment.save_figure(plot_attention(task, variant, predicted, weights,
                                                           rows), f"attention_{variant}.png")
         return experiment.finish()
-
-
-def alignment(question, answer, weights):
-    """One line per answer character: the question with its most attended character bracketed."""
-    lines = []
-    for char, step in zip(answer, weights, strict=False):
-        at = int(np.argmax(step[:len(question)]))
-        marked = f"{question[:at]}[{question[at]}]{question[at + 1:]}"
-        lines.append(f"  {char!r} <- {question[at]!r} {step[at]:.2f}   {marked}")
-    return "\n".join(lines)
 
 
 def translate(argv):
@@ -287,7 +267,7 @@ def translate(argv):
     for index, question in enumerate(args.questions):
         answer = task.decode(predicted[index, 1:]).rstrip()
         print(f"{question} -> {answer}   ({variant})")
-        print(alignment(question, answer, weights[index]) if weights is not None
+        print(s2s.text_alignment(question, answer, weights[index]) if weights is not None
               else "  (no attention weights: this variant has no attention)")
     return {"variant": variant, "answers": [task.decode(p[1:]).rstrip() for p in predicted]}
 

@@ -236,6 +236,31 @@ class GreedyDecoder:
         return answers, (weights.numpy() if self.attention is not None else None)
 
 
+def text_alignment(question, answer, weights, spread=0.3):
+    """The alignment of one answer as text, one line per answer character.
+
+    Args:
+        question: the question as written (no padding).
+        answer: the decoded answer, without the start symbol.
+        weights: `(answer steps, T_q)` attention weights from `GreedyDecoder`.
+        spread: below this largest weight, a character aligns with "nothing in particular"
+            (the dashes of a date are written from the format, not copied).
+
+    Returns:
+        A string: each line the answer character, the most attended question character, its
+        weight, and the question with that character bracketed.
+    """
+    lines = []
+    for char, step in zip(answer, weights, strict=False):
+        at = int(np.argmax(step[:len(question)]))
+        if step[at] < spread:
+            lines.append(f"  {char!r} <- nothing in particular (at most {step[at]:.2f})")
+            continue
+        marked = f"{question[:at]}[{question[at]}]{question[at + 1:]}"
+        lines.append(f"  {char!r} <- {question[at]!r} {step[at]:.2f}   {marked}")
+    return "\n".join(lines)
+
+
 def exact_match(predicted, answers):
     """Fraction of rows of `predicted` equal to `answers` in every character (DLFS2's metric)."""
     return float(np.mean(np.all(np.asarray(predicted) == np.asarray(answers), axis=1)))

@@ -1,6 +1,7 @@
 """labs.attention: DLFS2's data and split, the attention references, the models, the lab."""
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from labs import attention, kit
 from labs.data import DataError
-from labs.data.dlfs2 import load_task, read_lines
+from labs.data.dlfs2 import examples_of_each_format, load_task, read_lines
 from models import attention_seq2seq as s2s
 from models.reference import attention as ref
 from tests.conftest import run_module
@@ -48,6 +49,14 @@ def test_encode_question(dates):
     for bad in ("", "   ", "x" * 30, "march 3, 2007!"):
         with pytest.raises(DataError):
             dates.encode_question(bad)
+
+
+def test_examples_of_each_format(dates):
+    rows = examples_of_each_format(dates, 10)
+    assert len(rows) == 7  # the seven formats of date.txt
+    questions = [dates.decode(dates.x_test[row]).rstrip() for row in rows]
+    assert any(re.fullmatch(r"\d+/\d+/\d+", q) for q in questions)
+    assert any(re.fullmatch(r"[A-Z]+, [A-Z]+ \d+, \d+", q) for q in questions)
 
 
 def test_wrong_checksum_is_one_line(tmp_path):
@@ -142,6 +151,12 @@ def test_saved_model_reloads(tmp_path, dates):
                                atol=1e-6)
 
 
+def test_text_alignment():
+    lines = s2s.text_alignment("ab", "xy", np.array([[0.9, 0.1, 0.0], [0.2, 0.2, 0.6]]))
+    assert lines.splitlines() == ["  'x' <- 'a' 0.90   [a]b",
+                                  "  'y' <- nothing in particular (at most 0.20)"]
+
+
 def test_metrics():
     answers = np.array([[0, 1, 2], [0, 3, 4]])
     predicted = np.array([[0, 1, 2], [0, 3, 9]])
@@ -191,7 +206,7 @@ def test_translate_prints_answer_and_alignment(quick_run):
     lines = result.stdout.splitlines()
     headers = [line for line in lines if " -> " in line and "(luong)" in line]
     assert [h.split(" -> ")[0] for h in headers] == ["march 3, 2007", "2/10/93"]
-    assert sum("[" in line and "<-" in line for line in lines) == 2 * 10  # one per answer char
+    assert sum(" <- " in line for line in lines) == 2 * 10  # one per answer character
 
 
 @pytest.mark.parametrize("question, message", [("", "empty"), ("x" * 40, "at most 29"),

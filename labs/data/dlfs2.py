@@ -18,6 +18,7 @@ them, or a folder of dataset folders with them in `dlfs2/`), checked against the
 """
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -178,3 +179,18 @@ def load_task(name, manual_dir=None, validation_size=2000):
     carve = split_at - validation_size
     return CharacterTask(name, vocabulary, x[:carve], t[:carve], x[carve:split_at],
                          t[carve:split_at], x[split_at:], t[split_at:])
+
+
+def examples_of_each_format(task, count):
+    """Indices of test questions of `count` different formats, the most common format first.
+
+    A format is the question with runs of digits, capitals and small letters each collapsed to
+    one symbol: "August 19, 2003" and "Mar 25, 2003" are both `Aa 9, 9`; dates come in seven.
+    """
+    shapes = {}
+    for index, row in enumerate(task.x_test):
+        shape = re.sub(r"[a-z]+", "a", re.sub(r"[A-Z]+", "A", re.sub(
+            r"[0-9]+", "9", task.decode(row).rstrip())))
+        shapes.setdefault(shape, []).append(index)
+    ranked = sorted(shapes.values(), key=len, reverse=True)
+    return [rows[0] for rows in ranked[:count]]
