@@ -27,8 +27,8 @@ Presets:
 Commands:
     python -m labs.language_model --manual-dir ../shared/data            # default preset
     python -m labs.language_model --preset small --output-dir runs/language_model_small
-    python -m labs.language_model --preset course --output-dir runs/language_model_course \\
-        --compare runs/language_model runs/language_model_small    # all presets on one figure
+    python -m labs.language_model --preset course --output-dir runs/language_model_course
+    python -m labs.language_model compare runs/language_model runs/language_model_course
     python -m labs.language_model predict "the stock market" --top-k 10
     python -m labs.language_model generate "the company" --words 30 --temperature 0.8 --top-k 40
     python -m labs.language_model --quick                                # every code path
@@ -36,6 +36,8 @@ Commands:
 `predict` and `generate` read `--model` (default runs/language_model/models/default.keras) and the
 `vocabulary.txt` beside it; `predict` writes the whole vocabulary, most likely first, to
 `--output` (default next_word.txt beside the model's run) and its top 20 as a bar chart.
+`compare RUN_DIR...` draws the train/valid perplexity of finished runs (their history.csv) on one
+figure, `--output` (default runs/language_model/perplexity_presets.png).
 
 Outputs in `--output-dir` (default runs/language_model): metrics.json, history.csv,
 models/<preset>.keras, models/vocabulary.txt, gradient_norm.csv, perplexity.png,
@@ -133,10 +135,10 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("predict", "generate"):
         return use_saved_model(argv)
+    if argv and argv[0] == "compare":
+        return compare_runs(argv[1:])
     parser = kit.make_parser(LAB, __doc__, PRESETS, data="files")
     parser.add_argument("--prompt", default=PROMPT, help="context of next_word.png")
-    parser.add_argument("--compare", nargs="*", type=pathlib.Path, default=[],
-                        help="earlier runs' output dirs to draw on perplexity.png too")
     args = parser.parse_args(argv)
     config = kit.configure(PRESETS[args.preset], args)
 
@@ -195,14 +197,7 @@ def main(argv=None):
         experiment.results["next_word"] = {"prompt": " ".join(words), "top": [
             [ptb.vocabulary[i], float(probabilities[i])] for i in order[:10]]}
         if experiment.plots:
-            from labs.kit.plotting import plot_histories
-
-            histories = {**_earlier_histories(args.compare), args.preset: history}
-            figure = plot_histories(
-                histories, "perplexity", log_scale=True, ylabel="perplexity (log scale)",
-                title="Perplexity per epoch: train (first "
-                      f"{train_slice.tokens:,} tokens, dropout off) and validation")
-            experiment.save_figure(figure, "perplexity.png")
+            experiment.save_figure(_plot_perplexity({args.preset: history}), "perplexity.png")
             experiment.save_figure(_plot_norms(gradient_norms, config.clip_norm, args.preset),
                                    "gradient_norm.png")
             experiment.save_figure(_plot_top(ptb.vocabulary, probabilities, order, words),
@@ -299,20 +294,37 @@ def _write_norms(path, norms):
                                     *((i + 1, f"{n:.6g}") for i, n in enumerate(norms))])
 
 
-def _earlier_histories(folders):
-    """`{run: {"perplexity": [...], "val_perplexity": [...]}}` from earlier runs' history.csv."""
+def compare_runs(argv):
+    """`compare RUN_DIR...`: the perplexity per epoch of finished runs on one figure."""
+    parser = kit.LabArgumentParser(prog=f"python -m labs.{LAB} compare")
+    parser.add_argument("runs", nargs="+", type=pathlib.Path, help="output dirs of runs")
+    parser.add_argument("--output", type=pathlib.Path,
+                        default=pathlib.Path("runs") / LAB / "perplexity_presets.png")
+    args = parser.parse_args(argv)
     histories = {}
-    for folder in folders:
+    for folder in args.runs:
         try:
-            with open(pathlib.Path(folder) / "history.csv", encoding="utf-8") as file:
+            with open(folder / "history.csv", encoding="utf-8") as file:
                 rows = list(csv.DictReader(file))
         except OSError as error:
-            raise kit.LabError(f"--compare {folder}: {error.strerror}") from None
+            raise kit.LabError(f"cannot read {folder / 'history.csv'} ({error.strerror}): "
+                               "give the output dirs of finished runs") from None
         for row in rows:
-            run = histories.setdefault(f"{row['run']} ({folder})", {})
+            run = histories.setdefault(f"{row['run']} ({folder.name})", {})
             for key in ("perplexity", "val_perplexity"):
                 run.setdefault(key, []).append(float(row.get(key) or "nan"))
+    from labs.kit.plotting import save_figure
+
+    print(f"wrote {save_figure(_plot_perplexity(histories), args.output)}")
     return histories
+
+
+def _plot_perplexity(histories):
+    from labs.kit.plotting import plot_histories
+
+    return plot_histories(histories, "perplexity", log_scale=True, ylabel="perplexity (log scale)",
+                          title="Perplexity per epoch (exact softmax): train = a prefix of the "
+                                "training text, dropout off")
 
 
 def _plot_norms(norms, clip_norm, preset):

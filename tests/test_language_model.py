@@ -171,9 +171,7 @@ def quick_runs(data_root, tmp_path_factory):
     for preset in lab.PRESETS:
         flags = ["--quick", "--preset", preset, "--manual-dir", data_root,
                  "--output-dir", root / preset]
-        if preset == "course":
-            flags += ["--compare", root / "default"]
-        elif preset != "default":
+        if preset not in ("default", "course"):
             flags.append("--no-plots")
         runs[preset] = lab.main([str(flag) for flag in flags])
     again = lab.main([str(flag) for flag in ["--quick", "--manual-dir", data_root, "--no-plots",
@@ -255,3 +253,14 @@ def test_bad_input_is_one_line_and_exit_1(quick_runs, tmp_path):
         lines = [line for line in result.stderr.strip().splitlines()
                  if not TF_STARTUP.match(line)]
         assert result.returncode == 1 and len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_compare_draws_finished_runs_on_one_figure(quick_runs, tmp_path):
+    root, _, _ = quick_runs
+    histories = lab.main(["compare", str(root / "default"), str(root / "course"),
+                          "--output", str(tmp_path / "presets.png")])
+    assert set(histories) == {"default (default)", "course (course)"}
+    assert len(histories["course (course)"]["val_perplexity"]) == 2
+    assert (tmp_path / "presets.png").is_file()
+    with pytest.raises(lab.kit.LabError, match="history.csv"):
+        lab.main(["compare", str(tmp_path / "nothing")])
