@@ -14,7 +14,9 @@ trick, `z = mu + sigma * eps` with `eps ~ N(0, I)` (`reparameterize`): the rando
 
 `GaussianSampler` does both in one layer: it samples `z` and adds the KL term to the model's losses
 (`add_loss`), so `model.fit(x, x)` with `loss=bernoulli_nll` minimises the whole `-ELBO`. At
-inference it returns `mu`, so reconstructions are deterministic.
+inference it returns `mu`, so reconstructions are deterministic; Keras's `val_loss` is therefore
+the KL plus the reconstruction *at mu*, a little below the `-ELBO`, which `negative_elbo` estimates
+with sampled codes.
 
 numpy reference: models/reference/vae.py.
 """
