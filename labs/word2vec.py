@@ -226,7 +226,7 @@ def main(argv=None):
             experiment.results["softmax_vs_negative_sampling"] = softmax_timing(
                 experiment, data_for("cbow", tokens[: config.softmax_tokens]), model_config)
         if experiment.plots:
-            plot_all(experiment, config.model, ours)
+            plot_all(experiment, config.model, ours, config.optimizer)
         return experiment.finish()
 
 
@@ -275,15 +275,16 @@ def _pca(vectors):
     return centred @ components[:2].T  # (words, 2)
 
 
-def plot_all(experiment, name, keyed):
+def plot_all(experiment, name, keyed, optimizer):
     """loss.png, pca_<name>.png, similarity_<name>.png, analogies_<name>.png."""
     import numpy as np
 
     plt = kit.plt
     histories = {name: experiment.histories[name]}
-    experiment.save_figure(kit.plot_histories(histories, "loss", title=f"{name}: training loss "
-                                              "per epoch", ylabel="loss (summed over a batch)"),
-                           "loss.png")
+    reduction = "summed over" if optimizer == "sgd" else "mean of"
+    experiment.save_figure(kit.plot_histories(
+        histories, "loss", title=f"{name}: training loss per epoch",
+        ylabel=f"negative-sampling loss ({reduction} a batch)"), "loss.png")
     frequent = keyed.index_to_key[:300]  # ids are ordered by frequency
     points = _pca(keyed[frequent])
     fig, ax = plt.subplots(figsize=(14, 11))

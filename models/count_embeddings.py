@@ -17,7 +17,6 @@ Example:
 
 import numpy as np
 import scipy.sparse
-import scipy.sparse.linalg
 
 
 def cooccurrence_matrix(ids, vocabulary_size, window, weighting="dynamic"):
@@ -72,19 +71,34 @@ def ppmi(cooccurrence, context_power=0.75):
         (pmi[positive], (coo.row[positive], coo.col[positive])), shape=matrix.shape)
 
 
-def svd_embeddings(matrix, dim, eigenvalue_power=0.5, seed=0):
+def svd_embeddings(matrix, dim, eigenvalue_power=0.5, seed=0, oversampling=20, power_iterations=6):
     """Word vectors from the `dim` largest singular triplets of a sparse matrix.
+
+    A randomized truncated SVD (Halko, Martinsson & Tropp 2011): the range of the matrix is found
+    from its product with `dim + oversampling` random vectors, sharpened by `power_iterations`
+    multiplications with `A A^T` (re-orthonormalised each time), and the small projected matrix
+    is decomposed exactly. Only sparse-times-dense products touch the `(V, V)` matrix, so it
+    takes seconds where ARPACK's `svds` with k = 100 takes minutes.
 
     Args:
         matrix: `(V, C)` sparse, e.g. `ppmi(...)`.
         dim: the vector length.
         eigenvalue_power: p in `U S^p` (0: U alone, 1: the classic `U S`).
-        seed: seeds ARPACK's start vector, so the vectors (and their signs) are reproducible.
+        seed: seeds the random vectors, so the vectors are reproducible.
+        oversampling: extra random vectors beyond `dim` (accuracy of the last components).
+        power_iterations: passes of `A A^T` (separate singular values that are close).
 
     Returns:
         float32 `(V, dim)`, rows in the matrix's order, components by decreasing singular value.
     """
-    start = np.random.default_rng(seed).uniform(-1, 1, size=min(matrix.shape))
-    left, singular, _ = scipy.sparse.linalg.svds(matrix, k=dim, v0=start)
-    order = np.argsort(singular)[::-1]  # svds returns them increasing
-    return (left[:, order] * singular[order] ** eigenvalue_power).astype(np.float32)
+    matrix = scipy.sparse.csr_matrix(matrix)
+    rng = np.random.default_rng(seed)
+    width = min(dim + oversampling, *matrix.shape)
+    basis, _ = np.linalg.qr(matrix @ rng.standard_normal((matrix.shape[1], width)))
+    for _ in range(power_iterations):
+        basis, _ = np.linalg.qr(matrix.T @ basis)  # (C, width)
+        basis, _ = np.linalg.qr(matrix @ basis)  # (V, width)
+    small = (matrix.T @ basis).T  # (width, C) = basis^T A
+    left, singular, _ = np.linalg.svd(small, full_matrices=False)
+    vectors = (basis @ left[:, :dim]) * singular[:dim] ** eigenvalue_power
+    return vectors.astype(np.float32)
