@@ -12,16 +12,18 @@ What you will learn:
 Reproduces Sections 5 and 7 (attention) on DLFS2 ch07/ch08's data: `date.txt` ("september 27,
 1994" -> "1994-09-27", many formats) and `addition.txt` ("16+75" -> "91"), 50,000 lines each,
 split as DLFS2 does (seed 1984, last 5,000 for test; 2,000 of its training lines for validation).
-Embedding 16 and LSTM 256 as in DLFS2 ch08, Adam with gradients clipped to norm 5, batch 128.
+Embedding 16 and LSTM 256 as in DLFS2 ch08, Adam with gradients clipped to norm 5.
 The metric is DLFS2's: exact match of the whole greedy-decoded answer on the test split, after
 every epoch; plus per-position character accuracy.
 
 Presets:
-- `default`: Adam at 5e-3 for the first epoch, then a cosine decay to 1e-4 (DLFS2 keeps 1e-3
-  constant); 3 epochs of dates, 8 of additions.
-- `dlfs2`: DLFS2's optimiser settings (Adam 1e-3, constant), 10 epochs of dates (ch08) and 25 of
-  additions (ch07). Deliberate differences from DLFS2 in both: the decoder starts from the
-  encoder's (h, c), not (h, 0); 256 units for addition too (DLFS2 ch07: 128).
+- `default`: batch 64, Adam at 5e-3 for the first epoch, then a cosine decay to 1e-4 (DLFS2:
+  batch 128, 1e-3 throughout); 3 epochs of dates, 8 of additions; one more space of padding
+  after every question, so that the longest dates ("WEDNESDAY, SEPTEMBER 30, 2009", 29
+  characters, DLFS2's width) are read like the others (`labs.data.dlfs2.load_task`).
+- `dlfs2`: DLFS2's settings (batch 128, Adam 1e-3 constant, its padding), 10 epochs of dates
+  (ch08) and 25 of additions (ch07). Deliberate differences from DLFS2 in both: the decoder
+  starts from the encoder's (h, c), not (h, 0); 256 units for addition too (DLFS2 ch07: 128).
 
 Commands:
     python -m labs.attention --manual-dir ../shared/data   # dates: baseline and luong
@@ -37,7 +39,8 @@ attention_<variant>.png (heat maps of test questions in different formats).
 
 metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "versions"):
     {"task": "date" | "addition", "vocabulary": str, "question_length": int,
-     "answer_length": int, "split": {"train": int, "valid": int, "test": int},
+     "question_padding": int, "answer_length": int,
+     "split": {"train": int, "valid": int, "test": int},
      "best": {"variant": str, "test_exact_match": float},
      "variants": {name: {
         "params": int, "epochs": int,
@@ -75,7 +78,7 @@ class AttentionLabConfig:
     date_epochs: int = 3  # passes over the date training lines
     addition_epochs: int = 8  # passes over the addition training lines
     epochs: int | None = None  # --epochs: overrides the task's epochs above
-    batch_size: int = 128  # lines per step (DLFS2: 128)
+    batch_size: int = 64  # lines per step (DLFS2: 128)
     learning_rate: float = 5e-3  # Adam's rate, held for hold_epochs (DLFS2: 1e-3 throughout)
     hold_epochs: int = 1  # epochs at the full rate before the decay (decaying early stalls it)
     cosine_decay: bool = True  # then cosine decay to 2 % of it by the last step; False: constant
@@ -83,6 +86,7 @@ class AttentionLabConfig:
     embedding_dim: int = 16  # DLFS2's wordvec_size
     units: int = 256  # LSTM width (DLFS2 ch08: 256)
     validation_size: int = 2000  # lines of DLFS2's training part held out for validation
+    question_padding: int = 1  # spaces added after every question (DLFS2: 0; see load_task)
     train_size: int | None = None  # None: all of it; --quick: a few lines
     test_size: int | None = None  # None: DLFS2's 5,000 test lines
     xla_decoding: bool = True  # compile greedy decoding with XLA (twice as fast on 5,000 lines)
@@ -98,8 +102,8 @@ class AttentionLabConfig:
 
 PRESETS = {
     "default": AttentionLabConfig(),
-    "dlfs2": AttentionLabConfig(date_epochs=10, addition_epochs=25, learning_rate=1e-3,
-                                cosine_decay=False),
+    "dlfs2": AttentionLabConfig(date_epochs=10, addition_epochs=25, batch_size=128,
+                                learning_rate=1e-3, cosine_decay=False, question_padding=0),
 }
 
 
@@ -211,7 +215,8 @@ def main(argv=None):
     config = kit.configure(PRESETS[args.preset], args)
     variants = args.variants or DEFAULT_VARIANTS[args.task]
     with kit.Experiment(LAB, args, config) as experiment:
-        task = load_task(args.task, args.manual_dir, config.validation_size)
+        task = load_task(args.task, args.manual_dir, config.validation_size,
+                         config.question_padding)
         if config.train_size or config.test_size:  # --quick: a prefix of each split
             task = dataclasses.replace(
                 task, x_train=task.x_train[:config.train_size],
@@ -219,7 +224,8 @@ def main(argv=None):
                 t_test=task.t_test[:config.test_size])
         experiment.results.update({
             "task": args.task, "vocabulary": "".join(task.vocabulary),
-            "question_length": task.question_length, "answer_length": task.answer_length,
+            "question_length": task.question_length, "question_padding": task.padding,
+            "answer_length": task.answer_length,
             "split": {"train": len(task.x_train), "valid": len(task.x_valid),
                       "test": len(task.x_test)},
             "variants": {}})
@@ -261,7 +267,7 @@ def translate(argv):
         raise kit.LabError(f"no trained run in {args.output_dir} with that variant ({error}): "
                            "train one first with python -m labs.attention") from None
     task = vocabulary_only(run["task"], run["vocabulary"], run["question_length"],
-                           run["answer_length"])
+                           run["answer_length"], run["question_padding"])
     questions = np.stack([task.encode_question(q) for q in args.questions])
     predicted, weights = s2s.GreedyDecoder(model, task.start_id)(questions, task.answer_length)
     for index, question in enumerate(args.questions):

@@ -51,6 +51,17 @@ def test_encode_question(dates):
             dates.encode_question(bad)
 
 
+def test_padding_gives_every_question_a_trailing_space(data_root, dates):
+    padded = load_task("date", data_root, padding=1)
+    space = dates.vocabulary.index(" ")
+    assert np.any(dates.x_test[:, -1] != space)  # DLFS2's width: some questions fill it
+    assert padded.x_test.shape == (5000, 30) and np.all(padded.x_test[:, -1] == space)
+    np.testing.assert_array_equal(padded.x_test[:, :-1], dates.x_test)
+    assert padded.encode_question("WEDNESDAY, SEPTEMBER 30, 2009").shape == (30,)
+    with pytest.raises(DataError, match="at most 29"):
+        padded.encode_question("WEDNESDAY, SEPTEMBER 30, 20099")
+
+
 def test_examples_of_each_format(dates):
     rows = examples_of_each_format(dates, 10)
     assert len(rows) == 7  # the seven formats of date.txt

@@ -47,6 +47,7 @@ class CharacterTask:
         vocabulary: the characters, `vocabulary[id]`, in DLFS2's order (first appearance).
         x_train, x_valid, x_test: int32 `(n, question_length)` question ids.
         t_train, t_valid, t_test: int32 `(n, answer_length)` answer ids, each starting with `_`.
+        padding: spaces appended to every question beyond DLFS2's width (see `load_task`).
     """
 
     name: str
@@ -57,6 +58,7 @@ class CharacterTask:
     t_valid: np.ndarray
     x_test: np.ndarray
     t_test: np.ndarray
+    padding: int = 0
 
     @property
     def question_length(self):
@@ -85,9 +87,10 @@ class CharacterTask:
         """
         if not text.strip():
             raise DataError("empty question: give e.g. 'march 3, 2007' or '16+75'")
-        if len(text) > self.question_length:
+        longest = self.question_length - self.padding
+        if len(text) > longest:
             raise DataError(f"{text!r} is {len(text)} characters long; the {self.name} task's "
-                            f"questions have at most {self.question_length}")
+                            f"questions have at most {longest}")
         unknown = sorted(set(text) - set(self.vocabulary))
         if unknown:
             raise DataError(f"{text!r} has characters outside the {self.name} vocabulary: "
@@ -101,18 +104,19 @@ class CharacterTask:
         return "".join(self.vocabulary[int(index)] for index in ids)
 
 
-def vocabulary_only(name, vocabulary, question_length, answer_length):
+def vocabulary_only(name, vocabulary, question_length, answer_length, padding=0):
     """A `CharacterTask` with no lines: enough to encode and decode questions of a saved run.
 
     Args:
         name: `"date"` or `"addition"`.
         vocabulary: the run's characters, in id order (a string or a sequence).
-        question_length, answer_length: the task's widths (29 and 11 for dates).
+        question_length, answer_length: the task's widths (29 + padding and 11 for dates).
+        padding: the run's extra question padding.
     """
     questions = np.zeros((0, question_length), np.int32)
     answers = np.zeros((0, answer_length), np.int32)
     return CharacterTask(name, tuple(vocabulary), questions, answers, questions, answers,
-                         questions, answers)
+                         questions, answers, padding)
 
 
 def read_lines(path):
@@ -140,7 +144,7 @@ def build_vocabulary(questions, answers):
     return tuple(seen)
 
 
-def load_task(name, manual_dir=None, validation_size=2000):
+def load_task(name, manual_dir=None, validation_size=2000, padding=0):
     """Loads one task split as DLFS2 splits it, with a validation part carved from training.
 
     Args:
@@ -149,6 +153,10 @@ def load_task(name, manual_dir=None, validation_size=2000):
             in `dlfs2/`); None downloads once into Keras's cache.
         validation_size: lines taken from the end of DLFS2's training part for validation (they
             are not trained on); 0 keeps all 45,000 for training.
+        padding: spaces appended to every question. DLFS2's width (29) is the longest date, so
+            the 0.3 % that fill it ("WEDNESDAY, SEPTEMBER 30, 2009") end without a space; a
+            model reading them reversed starts on their year with no padding before it, unlike
+            every other question. One space more gives every question the same start.
 
     Returns:
         A `CharacterTask`: 45,000 − `validation_size` / `validation_size` / 5,000 lines.
@@ -166,7 +174,7 @@ def load_task(name, manual_dir=None, validation_size=2000):
     questions, answers = read_lines(path)
     vocabulary = build_vocabulary(questions, answers)
     lookup = {char: index for index, char in enumerate(vocabulary)}
-    x = np.array([[lookup[c] for c in q] for q in questions], np.int32)
+    x = np.array([[lookup[c] for c in q + PAD * padding] for q in questions], np.int32)
     t = np.array([[lookup[c] for c in a] for a in answers], np.int32)
 
     # DLFS2's shuffle: the global numpy generator seeded with 1984 (kept local here).
@@ -178,7 +186,7 @@ def load_task(name, manual_dir=None, validation_size=2000):
         raise DataError(f"validation_size must be in [0, {split_at}), got {validation_size}")
     carve = split_at - validation_size
     return CharacterTask(name, vocabulary, x[:carve], t[:carve], x[carve:split_at],
-                         t[carve:split_at], x[split_at:], t[split_at:])
+                         t[carve:split_at], x[split_at:], t[split_at:], padding)
 
 
 def examples_of_each_format(task, count):
