@@ -35,6 +35,12 @@ ROWS = {
          "generate_seconds", "course_seconds", False),
         ("the same, generate with XLA", "s", "generate_xla_seconds", "course_seconds", False),
     ],
+    "word2vec": [
+        ("skip-gram with negative sampling on PTB, ours vs gensim", "words/s",
+         "ours_words_per_s", "gensim_words_per_s", True),
+        ("the same, WordSim-353 Spearman", "rho", "ours_wordsim_spearman",
+         "gensim_wordsim_spearman", True),
+    ],
 }
 
 
@@ -52,6 +58,14 @@ def _run(name, quick):
         if quick:
             return seq2seq_inference.run_benchmark(windows=2, epochs=1, repeats=3)
         return seq2seq_inference.run_benchmark()
+    if name == "word2vec":
+        from benchmarks import word2vec
+
+        manual_dir = os.environ.get("LABS_MANUAL_DIR") or None
+        if quick:
+            return word2vec.run_benchmark(manual_dir, epochs=1, embedding_dim=16,
+                                          batch_size=512, max_tokens=30_000)
+        return word2vec.run_benchmark(manual_dir)
     raise ValueError(f"unknown benchmark {name!r}")
 
 

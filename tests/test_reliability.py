@@ -337,4 +337,4 @@ def test_benchmark_runner_writes_the_table(tmp_path):
 def test_benchmark_runner_runs_every_benchmark(tmp_path):
     result = run_module("benchmarks", "--quick", "--output-dir", tmp_path, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
-    _check_benchmark_results(tmp_path, {"augmentation", "seq2seq_inference"})
+    _check_benchmark_results(tmp_path, {"augmentation", "seq2seq_inference", "word2vec"})
