@@ -115,10 +115,11 @@ def test_json_and_history_files(tmp_path):
         "accuracy": 0.5, "counts": [0, 1, 2],
         "config": {"epochs": 5, "batch_size": 8, "learning_rate": 0.1}}
     kit.write_history_csv(tmp_path / "history.csv", {"a": {"loss": [1.0, 0.5]},
-                                                      "b": {"loss": [2.0], "val_loss": [3.0]}})
+                                                      "b": {"loss": [2.0, 1.0],
+                                                            "val_loss": [None, 3.0]}})
     rows = list(csv.DictReader(open(tmp_path / "history.csv")))
     assert [(r["run"], r["epoch"], r["loss"], r["val_loss"]) for r in rows] == [
-        ("a", "1", "1", ""), ("a", "2", "0.5", ""), ("b", "1", "2", "3")]
+        ("a", "1", "1", ""), ("a", "2", "0.5", ""), ("b", "1", "2", ""), ("b", "2", "1", "3")]
 
 
 def _args(tmp_path, *argv):
@@ -193,6 +194,19 @@ def test_an_interrupt_names_the_output_dir(tmp_path, capsys):
     line = capsys.readouterr().err.strip()
     assert f"partial results are in {tmp_path / 'run'}/" in line
     assert "run the same command again to resume" in line
+
+
+class _DoubleLoss(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        logs["double_loss"] = 2 * logs["loss"]
+
+
+def test_what_a_callback_logs_is_in_the_history(tmp_path):
+    x, y = _data()
+    with kit.Experiment("demo", _args(tmp_path), Config()) as experiment:
+        result = experiment.fit("dense", _build, x, y=y, batch_size=8, epochs=2,
+                                callbacks=[_DoubleLoss()])
+    assert result.history["double_loss"] == [2 * loss for loss in result.history["loss"]]
 
 
 def test_fit_reuses_a_model_finished_before_a_restart(tmp_path, capsys):

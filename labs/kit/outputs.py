@@ -98,7 +98,8 @@ def write_history_csv(path, histories):
             for epoch in range(epochs):
                 values = [history.get(name, [])[epoch:epoch + 1] for name in metrics]
                 # A metric missing for this epoch (e.g. val_ when not validated) is left blank.
-                writer.writerow([run, epoch + 1, *(f"{v[0]:.6g}" if v else "" for v in values)])
+                writer.writerow([run, epoch + 1, *(
+                    "" if not v or v[0] is None else f"{v[0]:.6g}" for v in values)])
     return pathlib.Path(path)
 
 

@@ -221,7 +221,8 @@ def fit(name, build_model, train, *, epochs, resume=None, model_path=None, strat
         model_path: where to save the trained model (`.keras`); None saves nothing.
         strategy: the `--strategy` name.
         validation: `validation_data` for `model.fit`.
-        callbacks: more Keras callbacks (the backup and `TerminateOnNaN` come first).
+        callbacks: more Keras callbacks. They run before the backup, so what they add to an
+            epoch's `logs` is in the history and survives a restart.
         hint: what the divergence message suggests.
         **fit_kwargs: passed to `model.fit` (e.g. `y`, `batch_size`, `validation_split`).
 
@@ -242,7 +243,7 @@ def fit(name, build_model, train, *, epochs, resume=None, model_path=None, strat
         own.insert(0, backup)
     started = time.perf_counter()
     history = model.fit(train, validation_data=validation, epochs=epochs,
-                        callbacks=[*own, *callbacks], verbose=fit_verbosity(),
+                        callbacks=[*callbacks, *own], verbose=fit_verbosity(),
                         **fit_kwargs).history
     seconds = time.perf_counter() - started
     history = backup.history if backup else {k: [float(v) for v in vs] for k, vs in history.items()}
