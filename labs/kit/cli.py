@@ -169,7 +169,8 @@ def configure(config, args):
     """The preset `config` as this command asks for it.
 
     `--quick` first (the config's own `quick()` says what its smallest run is), then the
-    `--epochs`, `--batch-size` and `--learning-rate` the user gave, which win over both.
+    `--epochs`, `--batch-size` and `--learning-rate` the user gave, which win over both. Without
+    `--verbose`, library warnings are silenced from here on (`quiet_libraries`).
 
     Args:
         config: a frozen dataclass preset; it defines `quick(self) -> config`.
