@@ -56,7 +56,6 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
 
 import dataclasses
 import json
-import sys
 
 import keras
 import numpy as np
@@ -202,9 +201,9 @@ def plot_attention(task, variant, predicted, weights, rows):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["translate"]:
-        return translate(argv[1:])
+    command, argv = kit.subcommand(argv, {"translate": translate})
+    if command:
+        return command(argv)
     parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", strategy=True)
     parser.add_argument("--task", choices=TASKS, default="date",
                         help="date formats or additions (default: %(default)s)")
@@ -249,14 +248,15 @@ def main(argv=None):
 
 
 def translate(argv):
-    """`translate QUESTION...`: answers questions with a model of a saved run."""
+    """`translate QUESTION...` (`argv` from the subcommand's name on): answers questions with a
+    model of a saved run."""
     parser = kit.LabArgumentParser(prog=f"python -m labs.{LAB} translate",
                                    description="Answer questions with a trained variant.")
     parser.add_argument("questions", nargs="+", help='e.g. "march 3, 2007" "2/10/93"')
     parser.add_argument("--output-dir", default="runs/attention", help="the run to use")
     parser.add_argument("--variant", choices=s2s.VARIANTS,
                         help="the model to use (default: the run's best)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv[1:])  # after "translate"
     kit.quiet_libraries()
     try:
         run = json.loads(open(f"{args.output_dir}/metrics.json", encoding="utf-8").read())

@@ -60,7 +60,6 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
 import csv
 import dataclasses
 import pathlib
-import sys
 
 import numpy as np
 
@@ -135,11 +134,10 @@ def build(config, vocabulary_size, steps_per_epoch):
 
 
 def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("predict", "generate"):
-        return use_saved_model(argv)
-    if argv and argv[0] == "compare":
-        return compare_runs(argv[1:])
+    command, argv = kit.subcommand(argv, {"predict": use_saved_model,
+                                          "generate": use_saved_model, "compare": compare_runs})
+    if command:
+        return command(argv)
     parser = kit.make_parser(LAB, __doc__, PRESETS, data="files")
     parser.add_argument("--prompt", default=PROMPT, help="context of next_word.png")
     args = parser.parse_args(argv)
@@ -303,7 +301,7 @@ def compare_runs(argv):
     parser.add_argument("runs", nargs="+", type=pathlib.Path, help="output dirs of runs")
     parser.add_argument("--output", type=pathlib.Path,
                         default=pathlib.Path("runs") / LAB / "perplexity_presets.png")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv[1:])  # after "compare"
     histories = {}
     for folder in args.runs:
         try:

@@ -45,7 +45,6 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
 
 import dataclasses
 import pathlib
-import sys
 import time
 
 from labs import kit
@@ -142,9 +141,9 @@ def query(argv):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in ("similar", "analogy"):
-        return query(argv)
+    command, argv = kit.subcommand(argv, {"similar": query, "analogy": query})
+    if command:
+        return command(argv)
     parser = kit.make_parser(LAB, __doc__, PRESETS, data="files")
     parser.add_argument("--model", choices=("skipgram", "cbow"),
                         help="the word2vec model to train (default: the preset's)")

@@ -241,3 +241,13 @@ def test_labs_lists_every_registered_lab_and_each_exists():
         assert importlib.util.find_spec(f"labs.{lab.name}") is not None, lab.name
         assert lab.name in result.stdout and lab.summary in result.stdout
         assert lab.course in result.stdout
+
+
+def test_subcommand_routes_by_the_first_argument():
+    def translate(argv):
+        return argv
+
+    command, argv = kit.subcommand(("translate", "march 3"), {"translate": translate})
+    assert command is translate and argv == ["translate", "march 3"]
+    assert kit.subcommand(["--quick"], {"translate": translate}) == (None, ["--quick"])
+    assert kit.subcommand([], {"translate": translate}) == (None, [])

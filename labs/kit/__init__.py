@@ -33,7 +33,7 @@ import importlib
 _EXPORTS = {
     "labs.kit.cli": ("LabArgumentParser", "LabError", "configure", "fit_verbosity", "make_parser",
                      "names", "positive_float", "positive_int", "quiet_libraries", "run",
-                     "seed_everything"),
+                     "seed_everything", "subcommand"),
     "labs.kit.experiment": ("Experiment",),
     "labs.kit.outputs": ("envelope", "report_outputs", "write_history_csv", "write_json"),
     "labs.kit.plotting": ("plot_histories", "plt", "save_figure"),

@@ -165,6 +165,26 @@ def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=F
     return parser
 
 
+def subcommand(argv, commands):
+    """Picks a lab's subcommand, such as `python -m labs.attention translate "march 3, 2007"`.
+
+    Args:
+        argv: the lab's arguments; None reads `sys.argv[1:]`.
+        commands: `{name: function}`; the function takes the whole argument list, its name first.
+
+    Returns:
+        `(function, argv)` when the first argument names a subcommand, else `(None, argv)`;
+        `argv` as a list either way.
+
+    Example:
+        >>> command, argv = kit.subcommand(argv, {"translate": translate})
+        >>> if command:
+        ...     return command(argv)
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return (commands.get(argv[0]) if argv else None), argv
+
+
 def configure(config, args):
     """The preset `config` as this command asks for it.
 
