@@ -11,7 +11,7 @@ ifneq ($(wildcard $(SHARED_DATA)/nltk_data),)
 export NLTK_DATA ?= $(SHARED_DATA)/nltk_data
 endif
 
-.PHONY: setup demo test test-all lint labs benchmarks clean
+.PHONY: setup demo test test-all lint labs benchmarks notebooks notebooks-check notebooks-kernel clean
 
 setup: $(VENV)/.installed
 
@@ -40,6 +40,22 @@ labs: setup  ## list the labs
 
 benchmarks: setup
 	$(BIN)/python -m benchmarks
+
+# The course notebooks (notebooks/*.ipynb). JupyterLab comes from its own pinned file, so CI and
+# `make test` do not install it; run from this venv, its "Python 3" kernel is this venv's python.
+NOTEBOOK_ARGS ?=
+notebooks: setup $(VENV)/.jupyterlab  ## open the notebooks in JupyterLab (NOTEBOOK_ARGS=--no-browser ...)
+	$(BIN)/jupyter lab $(NOTEBOOK_ARGS) notebooks/
+
+$(VENV)/.jupyterlab: requirements-notebooks.txt
+	$(BIN)/pip install -r requirements-notebooks.txt
+	touch $@
+
+notebooks-check: setup  ## execute every notebook in quick mode, as CI does (several minutes)
+	$(BIN)/python -m pytest tests/test_notebooks.py -m "" --durations=0
+
+notebooks-kernel: setup  ## register this venv as kernel "day3-labs" for a Jupyter you already have
+	$(BIN)/python -m ipykernel install --user --name day3-labs --display-name "Python (day3-labs)"
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -496,9 +496,611 @@ def simple_rnn():
         body)
 
 
+def seq2seq():
+    body = [
+        bilingual(
+            "## 1. データ: sin の窓から cos の窓へ\n\n"
+            "$x = \\mathrm{linspace}(-3\\pi, 3\\pi, 100)$ を24点ずつの窓に切り、76窓を作ります。"
+            "エンコーダには $\\sin$、デコーダには1つ右にずらした $\\cos$（先頭は0）を入れ、"
+            "$\\cos$ を当てさせます（teacher forcing）。",
+            "Data: x = linspace(-3π, 3π, 100) cut into 76 windows of 24 points. The encoder reads "
+            "sin; the decoder reads cos shifted right by one step (a leading 0) and predicts cos "
+            "(teacher forcing).",
+        ),
+        code("""
+            from labs import seq2seq as lab
+            from labs.data.sincos import PLOT_WINDOWS, make_windows
+            from models import seq2seq as s2s
+
+            windows = make_windows()
+            print("encoder input", windows.encoder_input.shape, " decoder input",
+                  windows.decoder_input.shape, " target", windows.target.shape)
+            i = PLOT_WINDOWS[1]
+            plt.plot(windows.x[i], windows.encoder_input[i, :, 0], label="encoder input: sin")
+            plt.plot(windows.x[i], windows.decoder_input[i, :, 0], "o--", ms=3,
+                     label="decoder input: cos shifted")
+            plt.plot(windows.x[i], windows.target[i, :, 0], label="target: cos")
+            plt.legend()
+            plt.title(f"window {i}");
+            """),
+        bilingual(
+            "## 2. エンコーダ・デコーダ\n\nエンコーダの最終状態 $h_T$ がデコーダの初期状態になります:\n\n"
+            "$$h^{enc}_t = \\tanh(W x_t + U h^{enc}_{t-1} + b), \\qquad "
+            "h^{dec}_0 = h^{enc}_T, \\qquad \\hat y_t = V h^{dec}_t + c$$\n\n"
+            "講座のモデルは SimpleRNN(10) ×2 と Dense(1) で 251 パラメータです。",
+            "The encoder's final state starts the decoder. The course's model: two SimpleRNN(10) "
+            "and a Dense(1), 251 parameters.",
+        ),
+        code("""
+            model = s2s.build_seq2seq(s2s.Seq2SeqConfig())  # the course's model
+            model.summary()
+            assert model.count_params() == 251
+            """),
+        bilingual(
+            "## 3. 学習（講座の設定: adam, MSE, batch 16, 80 エポック）",
+            "Training at the course's settings (adam, MSE, batch 16, 80 epochs; `QUICK`: 2).",
+        ),
+        code("""
+            metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+            course = metrics["variants"]["course"]
+            print({k: course[k] for k in ("params", "epochs", "final_loss", "val_mse",
+                                          "free_running_mse", "shifted_free_running_mse")})
+            """),
+        code('show("loss.png", "predictions_course.png", "error_by_step.png")'),
+        bilingual(
+            "**講座の落とし穴**: `validation_split=0.2` は最後の16窓を取りますが、33点で1周期なので"
+            "それらは学習用の窓の繰り返しです。だから `val_mse` は未知データの成績ではありません。"
+            "半ステップずらした格子での `shifted_free_running_mse` がその代わりです。",
+            "The course's trap: `validation_split=0.2` holds out the last 16 windows, which repeat "
+            "training windows one period (33 steps) earlier, so `val_mse` is not a held-out score; "
+            "`shifted_free_running_mse`, on a grid shifted by half a step, is.",
+        ),
+        bilingual(
+            "## 4. 推論: 自分の出力を次の入力に（free-running）\n\n"
+            "講座は1ステップごとに `predict` を呼びます（76窓 × 24ステップ）。"
+            "`models.seq2seq.generate` は同じループを `tf.while_loop` 1回で全窓まとめて回します。"
+            "同じ重みで同じ数値になることを確かめ、速さを比べます。",
+            "Inference feeds back the decoder's own output. The course calls `predict` once per "
+            "step and window; `models.seq2seq.generate` runs the same loop as one compiled "
+            "`tf.while_loop` over all windows. Same numbers, compared here, and the speed.",
+        ),
+        code("""
+            import time
+
+            import keras
+
+            trained = keras.saving.load_model(OUT / "models" / "course.keras")
+            encoder_model, decoder_model = s2s.build_inference_models(trained)
+            few = windows.encoder_input[list(PLOT_WINDOWS)]  # the 4 windows the course plots
+
+            started = time.perf_counter()
+            course_loop = s2s.predict_step_by_step(encoder_model, decoder_model, few)
+            course_seconds = time.perf_counter() - started
+            s2s.generate(trained, few)  # compile once
+            started = time.perf_counter()
+            fast = s2s.generate(trained, few)
+            fast_seconds = time.perf_counter() - started
+            print(f"course loop {course_seconds:.2f} s, generate {fast_seconds:.4f} s, "
+                  f"max difference {np.abs(course_loop - fast).max():.1e}")
+            np.testing.assert_allclose(course_loop, fast, atol=1e-5)
+            """),
+        bilingual(
+            "`--preset improved` は GRU(32)・Attention・96ステップを比べます（約17分）。"
+            "この課題では Attention は効きません: cos は sin を1/4周期ずらしただけなので、"
+            "最終状態に必要な情報（位相）がすべて入っているからです。",
+            "`--preset improved` compares GRU(32), Luong attention and a 96-step horizon (about "
+            "17 minutes). Attention does not help here: cos is sin shifted by a quarter period, so "
+            "the final state already holds what the decoder needs.",
+        ),
+        *exercises_intro(),
+        bilingual(
+            "### 演習 1: teacher forcing のデコーダ入力\n\n"
+            "目標 `target`（形 `(窓, 24, 1)`）から、先頭に0を置き1つ右にずらしたデコーダ入力を"
+            "作ってください: $dx_{i,0} = 0,\\ dx_{i,t} = \\cos_{i+t-1}$。",
+            "Exercise 1: the teacher-forcing decoder input: the target shifted right by one step, "
+            "a 0 first.",
+        ),
+        code("""
+            def my_decoder_input(target):
+                zeros = np.zeros_like(target[:, :1])
+                return ...  # 空欄 / blank: np.concatenate([...], axis=1)
+
+
+            check("decoder input", lambda: my_decoder_input(windows.target), windows.decoder_input)
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_decoder_input(target):
+                zeros = np.zeros_like(target[:, :1])
+                return np.concatenate([zeros, target[:, :-1]], axis=1)
+
+
+            check("decoder input", lambda: my_decoder_input(windows.target), windows.decoder_input)
+            """),
+        bilingual(
+            "### 演習 2: 講座の `encode`\n\n単語の one-hot $w$ を埋め込み $e = E w$ にしてから RNN に"
+            "入れます: $h \\leftarrow \\tanh(W e + U h + b)$。空欄は埋め込みの行です。",
+            "Exercise 2: the course's `encode`: embed each one-hot word (e = E w), then the RNN "
+            "step. The blank is the embedding.",
+        ),
+        code("""
+            from models import reference
+
+
+            def my_encode(words, E, W, U, b):
+                h = np.zeros(W.shape[0])
+                for w in words:
+                    e = ...  # 空欄 / blank
+                    h = np.tanh(W.dot(e) + U.dot(h) + b)
+                return h
+
+
+            rng = np.random.default_rng(0)
+            vocab, dim, units = 7, 4, 5
+            words = [np.eye(vocab)[k] for k in (3, 1, 4, 1, 5)]
+            E, W, U = rng.normal(size=(dim, vocab)), rng.normal(size=(units, dim)), rng.normal(
+                size=(units, units))
+            b = rng.normal(size=units)
+            check("encode", lambda: my_encode(words, E, W, U, b), reference.encode(words, E, W, U, b))
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_encode(words, E, W, U, b):
+                h = np.zeros(W.shape[0])
+                for w in words:
+                    e = E.dot(w)
+                    h = np.tanh(W.dot(e) + U.dot(h) + b)
+                return h
+
+
+            check("encode", lambda: my_encode(words, E, W, U, b), reference.encode(words, E, W, U, b))
+            """),
+        closing("python -m labs.seq2seq [--preset improved]"),
+    ]
+    return notebook(
+        "seq2seq", "Seq2Seq（エンコーダ・デコーダ）: sin → cos", "Seq2seq: sin to cos",
+        "3_5_Seq2Seq(Encoder-Decoder)_sin-cos",
+        "講座の 3_5: sin の系列から cos の系列を出すエンコーダ・デコーダ。teacher forcing で学習し、"
+        "推論では自分の出力を次の入力にします。講座の遅い推論ループと、同じ結果を出す速いループを"
+        "比べます。",
+        "The course's 3_5: an encoder-decoder turns a sin sequence into a cos sequence, trained "
+        "with teacher forcing and run free at inference; the course's slow inference loop beside "
+        "a compiled one that gives the same numbers.",
+        body)
+
+
+def word2vec():
+    body = [
+        bilingual(
+            "## 1. コーパス: Penn Treebank\n\n約93万語、語彙1万語。"
+            "「同じ文脈に現れる単語は似た意味を持つ」（分布仮説）を使ってベクトルを学びます。",
+            "The corpus: Penn Treebank, about 930k tokens, 10,000 words. Words used in the same "
+            "contexts get similar vectors (the distributional hypothesis).",
+        ),
+        code("""
+            from labs import word2vec as lab
+            from labs.data import skipgrams
+            from labs.data.ptb import load_ptb
+            from models import count_embeddings
+
+            ptb = load_ptb(manual_dir=os.environ.get("LABS_MANUAL_DIR"))
+            print(len(ptb.train), "training tokens,", len(ptb.vocabulary), "words")
+            print(" ".join(ptb.decode(ptb.train[:30])))
+            """),
+        bilingual(
+            "## 2. word2vec がコーパスにすること\n\n"
+            "- 頻出語の間引き（subsampling）: 単語 $w$ の出現を確率 "
+            "$P_{keep}(w) = \\left(\\sqrt{f(w)/t} + 1\\right) \\dfrac{t}{f(w)}$ で残す"
+            "（$f(w)$ は相対頻度、$t = 10^{-3}$）。\n"
+            "- 負例は $P_n(w) \\propto \\mathrm{count}(w)^{3/4}$ から引く。",
+            "What word2vec does to the corpus: frequent words are subsampled with the keep "
+            "probability above (f is the relative frequency, t = 1e-3), and negatives are drawn "
+            "from the unigram counts to the power 3/4.",
+        ),
+        code("""
+            keep = skipgrams.keep_probabilities(ptb.counts, 1e-3)
+            noise = skipgrams.negative_distribution(ptb.counts)
+            for word in ("the", "<unk>", "stock", "toyota"):
+                i = ptb.word_to_id[word]
+                print(f"{word:8s} count {ptb.counts[i]:6d}  keep {keep[i]:.3f}  "
+                      f"unigram {ptb.counts[i] / ptb.counts.sum():.4f}  noise {noise[i]:.4f}")
+            """),
+        bilingual(
+            "## 3. skip-gram と負例サンプリング\n\n中心語 $c$ と文脈語 $o$、負例 $k_1..k_K$ について\n\n"
+            "$$L = -\\log \\sigma(u_o^\\top v_c) - \\sum_{k=1}^{K} \\log \\sigma(-u_k^\\top v_c)$$\n\n"
+            "語彙全体のソフトマックス（1万行）の代わりに $K+1$ 個の2値分類で済みます。",
+            "Skip-gram with negative sampling: K + 1 binary questions instead of a softmax over "
+            "all 10,000 words.",
+        ),
+        bilingual(
+            "## 4. 数え上げによる方法: PPMI → SVD\n\n"
+            "$$\\mathrm{PPMI}(w, c) = \\max\\left(0, \\log \\frac{P(w, c)}{P(w) P(c)}\\right)$$\n\n"
+            "共起行列を PPMI にし、切り詰めた SVD で100次元にします。小さなコーパスではこちらが強い"
+            "基準になります。",
+            "The count-based route: co-occurrence counts, PPMI, then a truncated SVD to 100 "
+            "dimensions; on a small corpus a strong baseline.",
+        ),
+        bilingual(
+            "## 5. 学習と評価\n\n演習は skip-gram（Keras）、PPMI/SVD、gensim の Word2Vec を同じ"
+            "トークンで学習し、WordSim-353（人の類似度判断との順位相関）と類推問題で比べます。"
+            "`QUICK` ではコーパスの一部だけなので数字は意味を持ちません。",
+            "The lab trains skip-gram (Keras), PPMI/SVD and gensim's Word2Vec on the same tokens "
+            "and scores them on WordSim-353 and the Google analogies. Under `QUICK` the corpus is "
+            "a slice and the scores mean nothing.",
+        ),
+        code("""
+            metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+            print(f"{metrics['tokens']:,} tokens")
+            for name, e in metrics["embeddings"].items():
+                print(f"{name:9s} WordSim-353 rho {e['wordsim353']['spearman']:.3f}  "
+                      f"analogies {e['analogy']['accuracy']:.1%}")
+            """),
+        code('show("loss.png", "pca_skipgram.png", "similarity_skipgram.png")'),
+        code("""
+            # 保存したベクトルに問い合わせる / query the saved vectors (no TensorFlow)
+            found = lab.main(["similar", "stock", "year", "--run", str(OUT), "--top", "5"])
+            """),
+        *exercises_intro(),
+        bilingual(
+            "### 演習 1: 間引きの残す確率\n\n"
+            "$P_{keep} = \\min\\left(1, \\left(\\sqrt{f/t} + 1\\right) t / f\\right)$、"
+            "$f$ は相対頻度 `counts / counts.sum()`。",
+            "Exercise 1: the subsampling keep probability.",
+        ),
+        code("""
+            def my_keep_probabilities(counts, sample):
+                f = counts / counts.sum()
+                return ...  # 空欄 / blank
+
+
+            check("keep probabilities", lambda: my_keep_probabilities(ptb.counts, 1e-3),
+                  skipgrams.keep_probabilities(ptb.counts, 1e-3))
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_keep_probabilities(counts, sample):
+                f = counts / counts.sum()
+                return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
+
+
+            check("keep probabilities", lambda: my_keep_probabilities(ptb.counts, 1e-3),
+                  skipgrams.keep_probabilities(ptb.counts, 1e-3))
+            """),
+        bilingual(
+            "### 演習 2: PPMI\n\n小さな共起行列 $C$ で、$P(w,c) = C_{wc}/\\sum C$、"
+            "$P(w) = \\sum_c C_{wc} / \\sum C$、文脈は平滑化 $P(c) \\propto (\\sum_w C_{wc})^{0.75}$。",
+            "Exercise 2: PPMI of a small co-occurrence matrix, with the context distribution "
+            "smoothed by the power 0.75.",
+        ),
+        code("""
+            C = np.array([[0, 4, 1, 0], [4, 0, 2, 1], [1, 2, 0, 3], [0, 1, 3, 0]], float)
+
+
+            def my_ppmi(C, power=0.75):
+                p_wc = C / C.sum()
+                p_w = C.sum(axis=1) / C.sum()
+                p_c = C.sum(axis=0) ** power / (C.sum(axis=0) ** power).sum()
+                with np.errstate(divide="ignore"):
+                    pmi = ...  # 空欄 / blank: log of p_wc over p_w times p_c
+                return np.maximum(pmi, 0)
+
+
+            check("ppmi", lambda: my_ppmi(C), count_embeddings.ppmi(C).toarray())
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_ppmi(C, power=0.75):
+                p_wc = C / C.sum()
+                p_w = C.sum(axis=1) / C.sum()
+                p_c = C.sum(axis=0) ** power / (C.sum(axis=0) ** power).sum()
+                with np.errstate(divide="ignore"):
+                    pmi = np.log(p_wc / np.outer(p_w, p_c))
+                return np.maximum(pmi, 0)
+
+
+            check("ppmi", lambda: my_ppmi(C), count_embeddings.ppmi(C).toarray())
+            """),
+        closing("python -m labs.word2vec",
+                "`python -m labs.word2vec analogy take took go` asks an analogy of a saved run.",
+                "`python -m labs.word2vec analogy take took go` で類推も引けます。"),
+    ]
+    return notebook(
+        "word2vec", "word2vec: 単語の分散表現", "word2vec: word embeddings", "Section 6 (word2vec)",
+        "Section 6: skip-gram と負例サンプリングで PTB から単語ベクトルを学び、数え上げの方法"
+        "（PPMI/SVD）と gensim と同じ物差しで比べます。",
+        "Section 6: word vectors from Penn Treebank with skip-gram and negative sampling, scored "
+        "beside the count-based route (PPMI/SVD) and gensim with the same yardsticks.",
+        body)
+
+
+def attention():
+    body = [
+        bilingual(
+            "## 1. 課題: 日付の書式変換\n\nいろいろな書き方の日付を `YYYY-MM-DD` にします"
+            "（DLFS2 の date.txt、5万行）。入力も出力も1文字ずつです。",
+            "The task: dates in many formats to `YYYY-MM-DD` (DLFS2's date.txt, 50,000 lines), "
+            "character by character.",
+        ),
+        code("""
+            from labs import attention as lab
+            from labs.data.dlfs2 import load_task
+            from models.reference import attention as ref
+
+            task = load_task("date", manual_dir=os.environ.get("LABS_MANUAL_DIR"))
+            for i in range(5):
+                print(repr(task.decode(task.x_test[i])), "->", repr(task.decode(task.t_test[i])))
+            print(len(task.vocabulary), "characters; questions", task.question_length,
+                  "long, answers", task.answer_length)
+            """),
+        bilingual(
+            "## 2. Attention\n\nデコーダの各ステップ $i$ の状態 $q_i$ が、エンコーダの全出力 "
+            "$v_1..v_T$ を見ます:\n\n"
+            "$$s_{ij} = q_i^\\top v_j \\ (\\text{Luong, dot}), \\qquad "
+            "s_{ij} = \\textstyle\\sum_d w_d \\tanh(q_{id} + v_{jd}) \\ (\\text{additive})$$\n\n"
+            "$$a_{ij} = \\mathrm{softmax}_j(s_{ij}), \\qquad c_i = \\sum_j a_{ij} v_j$$\n\n"
+            "重み $a_{ij}$ が「出力の $i$ 文字目が入力の $j$ 文字目をどれだけ見るか」です。",
+            "Attention: each decoder state q_i scores every encoder output v_j (dot or additive), "
+            "the softmax of the scores gives the weights a_ij, and the context c_i is the weighted "
+            "sum. a_ij is how much answer character i looks at question character j.",
+        ),
+        code("""
+            rng = np.random.default_rng(0)
+            query, values = rng.normal(size=(1, 3, 4)), rng.normal(size=(1, 5, 4))
+            context, weights, _ = ref.dot_attention_forward(query, values)
+            print("weights (3 decoder steps x 5 encoder steps); each row sums to 1")
+            print(np.round(weights[0], 3))
+            """),
+        bilingual(
+            "## 3. 5つのモデルを比べる\n\nbaseline（最終状態だけ）、reverse（入力を逆順）、"
+            "peeky（状態を毎ステップ渡す）、Luong・Bahdanau Attention。既定は baseline と Luong を"
+            "3エポック。評価は DLFS2 と同じ「答え全体の完全一致」です。",
+            "Five encoder-decoders: baseline, reverse, peeky, Luong and Bahdanau attention; by "
+            "default baseline and Luong for 3 epochs. The score is DLFS2's: the whole answer "
+            "exactly right.",
+        ),
+        code("""
+            metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+            for name, v in metrics["variants"].items():
+                print(f"{name:9s} exact match per epoch", [f"{m:.1%}" for m in
+                                                           v["test_exact_match_per_epoch"]])
+            """),
+        code('show("exact_match.png", "attention_luong.png")'),
+        bilingual(
+            "ヒートマップでは、月の単語が MM に、日の数字が DD に、年が YYYY に並びます"
+            "（本番の設定で学習したとき）。自分の日付を学習済みモデルで変換できます:",
+            "On a fully trained model the month word lines up with MM, the day with DD, the year "
+            "with YYYY. Translate your own dates with the trained model:",
+        ),
+        code("""
+            answers = lab.main(["translate", "march 3, 2007", "2/10/93", "--output-dir", str(OUT)])
+            """),
+        *exercises_intro(),
+        bilingual(
+            "### 演習 1: 内積 Attention\n\nスコア $s = q v^\\top$、重み $a = \\mathrm{softmax}(s)$、"
+            "文脈 $c = a v$ を書いてください（形は `(batch, T_q, T_v)` と `(batch, T_q, dim)`）。"
+            "`ref.softmax` を使えます。",
+            "Exercise 1: dot-product attention: scores, weights, context. `ref.softmax` is there.",
+        ),
+        code("""
+            def my_dot_attention(query, values):
+                scores = query @ np.swapaxes(values, 1, 2)  # (batch, T_q, T_v)
+                weights = ...  # 空欄 / blank
+                context = ...  # 空欄 / blank
+                return context, weights
+
+
+            check("dot attention", lambda: my_dot_attention(query, values),
+                  ref.dot_attention_forward(query, values)[:2])
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_dot_attention(query, values):
+                scores = query @ np.swapaxes(values, 1, 2)
+                weights = ref.softmax(scores)
+                context = weights @ values
+                return context, weights
+
+
+            check("dot attention", lambda: my_dot_attention(query, values),
+                  ref.dot_attention_forward(query, values)[:2])
+            """),
+        bilingual(
+            "### 演習 2: 加法 Attention のスコア\n\n"
+            "$s_{ij} = \\sum_d w_d \\tanh(q_{id} + v_{jd})$。ブロードキャストで "
+            "`(batch, T_q, T_v, dim)` を作ります。",
+            "Exercise 2: the additive score, by broadcasting to (batch, T_q, T_v, dim).",
+        ),
+        code("""
+            scale = rng.normal(size=4)
+
+
+            def my_additive_attention(query, values, scale):
+                hidden = np.tanh(query[:, :, None, :] + values[:, None, :, :])
+                scores = ...  # 空欄 / blank
+                weights = ref.softmax(scores)
+                return weights @ values, weights
+
+
+            check("additive attention", lambda: my_additive_attention(query, values, scale),
+                  ref.additive_attention_forward(query, values, scale)[:2])
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_additive_attention(query, values, scale):
+                hidden = np.tanh(query[:, :, None, :] + values[:, None, :, :])
+                scores = hidden @ scale
+                weights = ref.softmax(scores)
+                return weights @ values, weights
+
+
+            check("additive attention", lambda: my_additive_attention(query, values, scale),
+                  ref.additive_attention_forward(query, values, scale)[:2])
+            """),
+        closing("python -m labs.attention [--task addition]"),
+    ]
+    return notebook(
+        "attention", "Attention 付き Seq2Seq", "Seq2seq with attention",
+        "Sections 5 and 7 (attention)",
+        "Section 5・7: 日付の書式変換と足し算で、Attention の有無によって Seq2Seq がどう変わるかを"
+        "比べ、出力の各文字が入力のどこを見ているかをヒートマップで確かめます。",
+        "Sections 5 and 7: seq2seq with and without attention on date formats and additions, "
+        "and heat maps of where each answer character looks.",
+        body)
+
+
+def autoencoders():
+    body = [
+        bilingual(
+            "## 1. データと線形の基準: PCA\n\nFashion-MNIST（28×28の服の画像）。"
+            "オートエンコーダは同じ大きさのコードを持つ PCA（最良の線形オートエンコーダ）に"
+            "勝たなければ意味がありません。",
+            "Fashion-MNIST (28x28 clothes). An autoencoder must beat PCA with as many numbers, "
+            "the best linear autoencoder.",
+        ),
+        code("""
+            from labs import autoencoders as lab
+            from labs.data.images import load_images
+            from models.autoencoders import PCA, mean_squared_error
+            from models.reference import vae as vae_ref
+            from models.reference import vector_quantizer as vq_ref
+
+            data = load_images("fashion_mnist", manual_dir=os.environ.get("LABS_MANUAL_DIR"),
+                               train_size=2000 if QUICK else None, test_size=500)
+            pca = PCA(16).fit(data.train_images)
+            test = data.test_images
+            print("PCA-16 test MSE", round(mean_squared_error(test, pca.reconstruct(test)), 4))
+            fig, axes = plt.subplots(2, 8, figsize=(12, 3.2))
+            for k in range(8):
+                axes[0, k].imshow(test[k, :, :, 0], cmap="gray")
+                axes[1, k].imshow(pca.reconstruct(test[k:k + 1])[0, :, :, 0], cmap="gray")
+            for ax in axes.flat:
+                ax.axis("off")
+            fig.suptitle("test images (top) and their PCA-16 reconstructions (bottom)");
+            """),
+        bilingual(
+            "## 2. VAE\n\nエンコーダは $q(z|x) = \\mathcal N(\\mu, \\sigma^2)$ を出し、"
+            "再パラメータ化 $z = \\mu + \\sigma \\odot \\varepsilon,\\ \\varepsilon \\sim \\mathcal N(0, I)$ "
+            "でサンプルを微分可能にします。損失は負の ELBO:\n\n"
+            "$$-\\mathrm{ELBO} = -\\mathbb E_q[\\log p(x|z)] + "
+            "\\mathrm{KL}(q(z|x)\\,\\|\\,\\mathcal N(0, I)), \\qquad "
+            "\\mathrm{KL} = \\tfrac12 \\sum \\left(\\mu^2 + \\sigma^2 - 1 - \\log \\sigma^2\\right)$$",
+            "VAE: the encoder gives N(mu, sigma^2), the reparameterisation makes sampling "
+            "differentiable, and the loss is -ELBO = reconstruction + KL, in nats.",
+        ),
+        bilingual(
+            "## 3. VQ-VAE\n\nコードは学習する辞書（コードブック）$e_1..e_K$ の番号です: "
+            "$k = \\arg\\min_j \\|z_e - e_j\\|^2,\\ z_q = e_k$。勾配は $z_q$ から $z_e$ へそのまま流し"
+            "（straight-through）、損失は\n\n"
+            "$$L = \\|x - \\hat x\\|^2 + \\|\\mathrm{sg}[z_e] - e\\|^2 + "
+            "\\beta \\|z_e - \\mathrm{sg}[e]\\|^2 \\quad (\\beta = 0.25)$$",
+            "VQ-VAE: the code is the index of the nearest codebook vector; the gradient passes "
+            "straight through; codebook and commitment losses (beta 0.25).",
+        ),
+        bilingual(
+            "## 4. 4つのモデルを学習して比べる\n\nAE・Denoising AE・VAE（潜在16と2）・VQ-VAE と"
+            "PixelCNN の事前分布（本番は約10〜20分、`QUICK` は小さなデータで数十秒）。",
+            "Train AE, denoising AE, VAE (latent 16 and 2), VQ-VAE and its PixelCNN prior "
+            "(10-20 minutes at full settings; seconds under `QUICK`).",
+        ),
+        code("""
+            metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+            for name, m in metrics["models"].items():
+                scores = {k: round(v, 4) for k, v in m.items()
+                          if k in ("test_mse", "pca_test_mse", "test_negative_elbo_nats",
+                                   "test_bits_per_code")}
+                print(f"{name:9s}", scores)
+            """),
+        code('show("reconstructions.png", "denoising.png", "vae_latent_2d.png", "samples.png")'),
+        code('show("latent_edit.png", "interpolation.png", "vq_code_usage.png")'),
+        *exercises_intro(),
+        bilingual(
+            "### 演習 1: ガウス分布の KL\n\n"
+            "$\\mathrm{KL} = \\tfrac12 \\sum_d (\\mu_d^2 + e^{v_d} - 1 - v_d)$、"
+            "$v = \\log \\sigma^2$（1例ごとの和、形 `(batch,)`）。",
+            "Exercise 1: the KL of N(mu, exp(v)) from N(0, I), per example.",
+        ),
+        code("""
+            rng = np.random.default_rng(0)
+            z_mean, z_log_var = rng.normal(size=(6, 16)), rng.normal(size=(6, 16))
+
+
+            def my_gaussian_kl(z_mean, z_log_var):
+                return ...  # 空欄 / blank
+
+
+            check("KL", lambda: my_gaussian_kl(z_mean, z_log_var),
+                  vae_ref.gaussian_kl_forward(z_mean, z_log_var)[0])
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_gaussian_kl(z_mean, z_log_var):
+                return 0.5 * np.sum(z_mean**2 + np.exp(z_log_var) - 1 - z_log_var, axis=-1)
+
+
+            check("KL", lambda: my_gaussian_kl(z_mean, z_log_var),
+                  vae_ref.gaussian_kl_forward(z_mean, z_log_var)[0])
+            """),
+        bilingual(
+            "### 演習 2: 再パラメータ化と最近傍コード\n\n"
+            "$z = \\mu + e^{v/2} \\varepsilon$。それから、各ベクトルに最も近いコードブックの番号"
+            "（二乗距離の argmin）。",
+            "Exercise 2: the reparameterised sample, then the nearest codebook entry of each "
+            "vector (argmin of the squared distance).",
+        ),
+        code("""
+            epsilon = rng.normal(size=z_mean.shape)
+            codebook, z_e = rng.normal(size=(8, 3)), rng.normal(size=(10, 3))
+
+
+            def my_reparameterize(z_mean, z_log_var, epsilon):
+                return ...  # 空欄 / blank
+
+
+            def my_nearest_codes(z_e, codebook):
+                distances = ((z_e[:, None, :] - codebook[None, :, :]) ** 2).sum(axis=-1)
+                return ...  # 空欄 / blank
+
+
+            check("z", lambda: my_reparameterize(z_mean, z_log_var, epsilon),
+                  vae_ref.reparameterize_forward(z_mean, z_log_var, epsilon)[0])
+            check("codes", lambda: my_nearest_codes(z_e, codebook), vq_ref.nearest_codes(z_e, codebook),
+                  atol=0)
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_reparameterize(z_mean, z_log_var, epsilon):
+                return z_mean + np.exp(0.5 * z_log_var) * epsilon
+
+
+            def my_nearest_codes(z_e, codebook):
+                distances = ((z_e[:, None, :] - codebook[None, :, :]) ** 2).sum(axis=-1)
+                return distances.argmin(axis=1)
+
+
+            check("z", lambda: my_reparameterize(z_mean, z_log_var, epsilon),
+                  vae_ref.reparameterize_forward(z_mean, z_log_var, epsilon)[0])
+            check("codes", lambda: my_nearest_codes(z_e, codebook), vq_ref.nearest_codes(z_e, codebook),
+                  atol=0)
+            """),
+        closing("python -m labs.autoencoders [--models ae,vae]"),
+    ]
+    return notebook(
+        "autoencoders", "オートエンコーダ・VAE・VQ-VAE", "Autoencoders, VAE and VQ-VAE",
+        "Section 5 (VAE, VQ-VAE)",
+        "Section 5: 画像を小さなコードに圧縮する4つの方法（AE・Denoising AE・VAE・VQ-VAE）を"
+        "Fashion-MNIST で PCA と比べます。",
+        "Section 5: four ways to compress an image into a small code (AE, denoising AE, VAE, "
+        "VQ-VAE), each beside PCA, on Fashion-MNIST.",
+        body)
+
+
 NOTEBOOKS = {
     "activations": activations,
     "simple_rnn": simple_rnn,
+    "seq2seq": seq2seq,
+    "word2vec": word2vec,
+    "attention": attention,
+    "autoencoders": autoencoders,
 }
 
 

@@ -155,3 +155,30 @@ def test_a_failing_cell_fails_the_run(tmp_path, notebook_env):
     nbformat.write(nb, broken)
     with pytest.raises(nbclient.exceptions.CellExecutionError, match="AssertionError"):
         execute(broken, tmp_path)
+
+
+# ---- README.ja.md ------------------------------------------------------------------------------
+
+def _commands(markdown):
+    """The shell commands of a README: code-block lines (comments dropped, spaces collapsed) and
+    the `python -m labs...` commands quoted inline."""
+    import re
+
+    commands, inside, shell = set(), False, False
+    for line in markdown.splitlines():
+        if line.startswith("```"):  # opens a block (```bash, ```python, ```) or closes one
+            inside = not inside
+            shell = inside and line.strip() in ("```", "```bash")
+            continue
+        command = " ".join(line.split("#", 1)[0].split())
+        if shell and command:
+            commands.add(command)
+    commands.update(re.findall(r"`(python -m labs[^`]*)`", markdown))
+    return commands
+
+
+def test_japanese_readme_commands_are_the_english_ones():
+    english = _commands((REPO / "README.md").read_text(encoding="utf-8"))
+    japanese = _commands((REPO / "README.ja.md").read_text(encoding="utf-8"))
+    assert {"make demo", "make test"} <= japanese
+    assert japanese - english == set(), "README.ja.md has commands README.md does not"
