@@ -8,9 +8,13 @@ sample their randomness separately from applying it, use stateless RNG, and do n
     pipeline = make_pipeline("strong", seed=0)           # or "course"
     train = pipeline.apply(train.batch(32))               # ready for model.fit
 
+Keras layers of every image op and of the pipeline (for `keras.Sequential` and models):
+`augmentation.layers.RandAugment(...)`, `augmentation.layers.AugmentationPipeline(preset=...)`.
+
 Text: `eda(sentence, synonyms=...)` (Wei & Zou, 2019) with a pluggable synonym source.
 """
 
+from augmentation import layers
 from augmentation.base import ImageAugmentation, to_float_images
 from augmentation.cut_mix import CutMix
 from augmentation.gaussian_blur import GaussianBlur
@@ -51,6 +55,7 @@ __all__ = [
     "RandomRot90",
     "SynonymSourceUnavailable",
     "eda",
+    "layers",
     "make_pipeline",
     "make_randaugment",
     "synonym_table",

@@ -16,7 +16,8 @@ from augmentation.base import (
     split_seed,
     to_float_images,
 )
-from augmentation.mix_up import MixUp
+from augmentation.cut_mix import CutMix
+from augmentation.mix_up import MixUp, check_one_hot
 from augmentation.rand_augment import RandAugment
 from augmentation.random_brightness import RandomBrightness
 from augmentation.random_contrast import RandomContrast
@@ -74,18 +75,45 @@ class AugmentationPipeline:
         """Augments one batch: returns images, or `(images, labels)` when labels are given."""
         if not training:
             return images if labels is None else (images, labels)
+        images, labels, _ = self._run(images, labels, seed)
+        return images if labels is None else (images, labels)
+
+    def explain(self, images, seed):
+        """Augments one batch as `pipeline(images, seed=seed)` does and says what each image got.
+
+        Args:
+            images: `(B, H, W, C)` uint8 or float images.
+            seed: stateless seed for the batch.
+
+        Returns:
+            `(augmented, steps)`: the same images as `pipeline(images, seed=seed)`, and one dict
+            per step: `{"op": the op, "applied": (B,) bool, "params": the op's sampled params}`
+            (`params` is None for ops without `sample`, such as the keras_cv wrappers).
+        """
+        images, _, steps = self._run(images, None, seed, record=True)
+        return images, steps
+
+    def _run(self, images, labels, seed, record=False):
         images = to_float_images(images, self.value_range)
         seed = self._generator.make_seeds(1)[:, 0] if seed is None else as_seed(seed)
         seeds = split_seed(seed, 2 * max(len(self.steps), 1))
+        recorded = []
         for index, (op, probability) in enumerate(self.steps):
-            if labels is None:
+            params = None
+            if record and hasattr(op, "sample"):  # sample + apply: what op() does, kept visible
+                params = op.sample(tf.shape(images), seeds[2 * index])
+                augmented, new_labels = op.apply(images, params), None
+            elif labels is None:
                 augmented, new_labels = op(images, seed=seeds[2 * index]), None
             else:
                 augmented, new_labels = op(images, labels, seed=seeds[2 * index])
+            batch = tf.shape(images)[0]
             if probability >= 1.0:
                 images, labels = augmented, new_labels
+                recorded.append({"op": op, "applied": tf.ones([batch], tf.bool), "params": params})
                 continue
-            chosen = random_bool([tf.shape(images)[0]], probability, seeds[2 * index + 1])
+            chosen = random_bool([batch], probability, seeds[2 * index + 1])
+            recorded.append({"op": op, "applied": chosen, "params": params})
             images = tf.where(tf.reshape(chosen, [-1, 1, 1, 1]), augmented, images)
             if labels is not None:
                 new_labels = tf.cast(new_labels, tf.float32)
@@ -93,7 +121,7 @@ class AugmentationPipeline:
                 labels = tf.where(
                     tf.reshape(chosen, shape), new_labels, tf.cast(labels, tf.float32)
                 )
-        return images if labels is None else (images, labels)
+        return images, labels, recorded
 
     def apply(self, dataset, num_parallel_calls=tf.data.AUTOTUNE):
         """Maps the pipeline over a *batched* dataset of images or `(images, labels[, weights])`.
@@ -102,6 +130,7 @@ class AugmentationPipeline:
             The mapped dataset; usable in `model.fit` as is. Its tf.data options run each map
             call on one thread (`max_intra_op_parallelism=1`), several batches at once.
         """
+        self._check_element_spec(dataset.element_spec)
         seeds = tf.data.Dataset.random(seed=self.seed, rerandomize_each_iteration=True).batch(2)
 
         def augment(element, seed):
@@ -120,6 +149,19 @@ class AugmentationPipeline:
         options = tf.data.Options()
         options.threading.max_intra_op_parallelism = 1
         return augmented.with_options(options)
+
+    def _check_element_spec(self, spec):
+        """Raises the one-line error now, before tf.data traces the map, for what would fail in
+        it: dict elements, and integer labels given to an op that mixes one-hot labels."""
+        if isinstance(spec, dict):
+            raise TypeError("use (images, labels) tuples, not dicts, with AugmentationPipeline")
+        if not isinstance(spec, (tuple, list)) or len(spec) < 2:
+            return
+        labels = spec[1]
+        mixing = [type(op).__name__ for op, probability in self.steps
+                  if isinstance(op, (MixUp, CutMix)) and probability > 0]
+        if mixing and getattr(labels, "dtype", None) is not None and labels.dtype.is_integer:
+            check_one_hot(tf.zeros([0], labels.dtype), mixing[0])  # raises its ValueError
 
     def get_config(self):
         """JSON-ready description: every op with its parameters and probability."""

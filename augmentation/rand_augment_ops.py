@@ -21,6 +21,16 @@ ROW_SHIFT_OPS = ("shear_x", "translate_x", "translate_y")
 # Geometric ops that move each column as a whole (source pixel (x + dx, y + dy(x))): with nearest
 # interpolation they take `shift_columns`, the transpose of `shift_rows`.
 COLUMN_SHIFT_OPS = ("shear_y",)
+# Geometric ops whose source pixel is fractional along one axis only (x for these, y for the
+# other two): with bilinear interpolation they take `shift_bilinear`, two taps instead of four.
+FRACTIONAL_X_OPS = ("shear_x", "translate_x")
+FRACTIONAL_Y_OPS = ("shear_y", "translate_y")
+
+# Ops whose random sign picks a direction (rotate left or right, enhance up or down); the others
+# ignore the sign, and identity, auto_contrast and equalize the magnitude too.
+SIGNED_OPS = ("rotate", "color", "contrast", "brightness", "sharpness", "shear_x", "shear_y",
+              "translate_x", "translate_y")
+OPS_WITHOUT_MAGNITUDE = ("identity", "auto_contrast", "equalize")
 
 MAX_ROTATE_DEGREES = 30.0
 MAX_SHEAR = 0.3
@@ -333,6 +343,71 @@ def shift_columns(images, transforms, scale=1.0):
     )
     shifted = shift_rows(tf.transpose(images, [0, 2, 1, 3]), transposed, scale)
     return tf.transpose(shifted, [0, 2, 1, 3])
+
+
+def shift_bilinear(images, transforms, along_x, scale=1.0):
+    """Bilinear warp for the shear and translate transforms, equal (to float rounding) to
+    `warp(images, transforms, "bilinear", scale)` and about three times faster on CPU.
+
+    For these transforms each output pixel's source is an integer along one axis, so two taps
+    (not four) interpolate it: along x for shear_x / translate_x, along y for shear_y /
+    translate_y. One XLA kernel per image fuses the coordinates, the two gathers and the blend
+    into a single pass; images go through it one at a time, so it compiles once per image size
+    rather than once per number of images (which changes from batch to batch).
+
+    Args:
+        images: `(N, H, W, C)` float32 in [0, scale].
+        transforms: `(N, 8)` from `geometric_transforms`, of the ops above.
+        along_x: `(N,)` bool, True where the source is fractional in x (shear_x, translate_x),
+            False where it is fractional in y (shear_y, translate_y).
+        scale: the images' range is [0, scale] (the fill is mid-grey of it).
+
+    Returns:
+        `(N, H, W, C)` float32 in [0, scale].
+    """
+    fill = FILL_VALUE * scale
+
+    def one_image(args):
+        image, transform, x_axis = args
+        return _shift_bilinear_kernel(image[None], transform[None], x_axis[None], fill, scale)[0]
+
+    warped = tf.map_fn(
+        one_image, (images, transforms, along_x), fn_output_signature=tf.float32,
+        parallel_iterations=1,
+    )
+    return tf.reshape(warped, tf.shape(images))  # map_fn over no images loses the image shape
+
+
+@tf.function(jit_compile=True, reduce_retracing=True)
+def _shift_bilinear_kernel(images, transforms, along_x, fill, scale):
+    # As ImageProjectiveTransformV3 (BILINEAR, CONSTANT): a tap outside the image reads `fill`.
+    shape = tf.shape(images)
+    n, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+    x = tf.cast(tf.range(width), tf.float32)[None, None, :]  # (1, 1, W)
+    y = tf.cast(tf.range(height), tf.float32)[None, :, None]  # (1, H, 1)
+    t = [transforms[:, i, None, None] for i in range(6)]  # each (N, 1, 1)
+    source_x = t[0] * x + t[1] * y + t[2]  # (N, H, W)
+    source_y = t[3] * x + t[4] * y + t[5]
+    x_axis = along_x[:, None, None]
+    # The integral coordinate is rounded (it is an integer up to float error), the fractional
+    # one floored; the second tap is one pixel further along the fractional axis.
+    first_x = tf.where(x_axis, tf.floor(source_x), tf.round(source_x))
+    first_y = tf.where(x_axis, tf.round(source_y), tf.floor(source_y))
+    weight = tf.where(x_axis, source_x - first_x, source_y - first_y)[..., None]  # (N, H, W, 1)
+    first_x, first_y = tf.cast(first_x, tf.int32), tf.cast(first_y, tf.int32)
+    step_x = tf.cast(x_axis, tf.int32)
+    table = tf.reshape(images, [-1, channels])
+    image_row = tf.range(n)[:, None, None] * height  # (N, 1, 1)
+
+    def tap(tap_y, tap_x):
+        inside = (tap_x >= 0) & (tap_x < width) & (tap_y >= 0) & (tap_y < height)
+        index = ((image_row + tf.clip_by_value(tap_y, 0, height - 1)) * width
+                 + tf.clip_by_value(tap_x, 0, width - 1))
+        return tf.where(inside[..., None], tf.gather(table, index), fill)
+
+    blended = ((1.0 - weight) * tap(first_y, first_x)
+               + weight * tap(first_y + 1 - step_x, first_x + step_x))
+    return tf.clip_by_value(blended, 0.0, scale)  # interpolation can round past the range
 
 
 def warp(images, transforms, interpolation="nearest", scale=1.0):

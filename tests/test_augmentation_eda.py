@@ -86,3 +86,27 @@ def test_wordnet_missing_says_how_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_nltk)
     with pytest.raises(aug.SynonymSourceUnavailable, match="pip install nltk.*nltk.downloader"):
         aug.wordnet_synonyms()
+
+
+def test_eda_with_the_staged_wordnet(monkeypatch):
+    # WordNet 3.0 staged for nltk beside the checkout (../shared/data/nltk_data).
+    from tests.conftest import SHARED_DATA, _missing
+
+    nltk = pytest.importorskip("nltk")
+    staged = SHARED_DATA / "nltk_data"
+    if not (staged / "corpora" / "wordnet").is_dir():
+        _missing(f"WordNet is not staged in {staged}")
+    monkeypatch.setattr(nltk.data, "path", [str(staged), *nltk.data.path])
+    synonyms = aug.wordnet_synonyms()
+    assert {"fast", "speedy"} <= set(synonyms("quick")) and "quick" not in synonyms("quick")
+    only_replacements = aug.EDA(synonyms, alpha_sr=0.5, alpha_ri=0, alpha_rs=0, p_rd=0, num_aug=1)
+    original = "the quick dog runs to the happy park"
+    augmented = only_replacements(original, seed=0)[0].split()
+    changed = [(a, b) for a, b in zip(original.split(), augmented, strict=False) if a != b]
+    assert changed, "synonym replacement changed nothing"
+    # A multi-word lemma ("hot dog") shifts the words after it: check the first change, and
+    # that the stop words ("the", "to") are all still there.
+    first_word, first_replacement = changed[0]
+    assert first_word not in eda_lib.STOP_WORDS
+    assert any(s.split()[0] == first_replacement for s in synonyms(first_word))
+    assert augmented.count("the") >= 2 and "to" in augmented

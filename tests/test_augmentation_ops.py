@@ -326,6 +326,22 @@ def test_randaugment_row_and_column_shifts_equal_the_general_warp(name):
     assert not np.allclose(expected, images)  # the op moved the pixels
 
 
+@pytest.mark.parametrize("name", ["shear_x", "shear_y", "translate_x", "translate_y"])
+@pytest.mark.parametrize("size", [(12, 16), (1, 5), (7, 1)])
+def test_randaugment_bilinear_shifts_equal_image_projective_transform(name, size):
+    # The two-tap XLA kernel against TensorFlow's bilinear warp (edges and fill included).
+    images = _images(batch=4, height=size[0], width=size[1]) * 255
+    op = aug.RandAugment(1, 0.37, ops=(name,), interpolation="bilinear", value_range=(0, 255))
+    params = _randaugment_params([0, 0, 0, 0], 0.37)
+    params["sign"] = tf.constant([[1.0], [-1.0], [1.0], [-1.0]])
+    transforms = ra_ops.geometric_transforms(
+        tf.fill([4], ra_ops.GEOMETRIC_OPS.index(name)), params["magnitude"][:, 0],
+        params["sign"][:, 0], *size,
+    )
+    expected = ra_ops.warp(tf.constant(images), transforms, "bilinear", 255.0)
+    np.testing.assert_allclose(op.apply(images, params), expected, atol=1e-3)  # of 255
+
+
 def test_randaugment_partition_and_select_dispatch_agree():
     images = _images(batch=24)
     partition = aug.RandAugment(2, 0.7, magnitude_stddev=0.2, dispatch="partition")
