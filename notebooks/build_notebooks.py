@@ -126,10 +126,10 @@ CHECK = code("""
                 print(f"{name}: 空欄がまだあります / a blank is still `...`")
                 return
             raise
-        if got is Ellipsis:
+        got = got if isinstance(got, tuple) else (got,)
+        if any(g is Ellipsis for g in got):
             print(f"{name}: 空欄がまだあります / a blank is still `...`")
             return
-        got = got if isinstance(got, tuple) else (got,)
         expected = expected if isinstance(expected, tuple) else (expected,)
         assert len(got) == len(expected), f"{name}: {len(got)} values, expected {len(expected)}"
         for g, e in zip(got, expected, strict=True):
