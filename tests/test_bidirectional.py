@@ -34,7 +34,9 @@ def _data_flags(manual_dir, data_dir):
 
 @pytest.fixture(scope="module")
 def modern_run(manual_dir, data_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("modern")
+    """A --quick run into `<folder>/runs/bidirectional`, the default output dir seen from
+    `<folder>`."""
+    out = tmp_path_factory.mktemp("modern") / "runs" / "bidirectional"
     metrics = main(["--quick", "--output-dir", str(out),
                                   *_data_flags(manual_dir, data_dir)])
     return out, metrics
@@ -51,11 +53,19 @@ def test_modern_quick_run_writes_the_output_contract(modern_run):
         assert set(row) == MODEL_KEYS
         assert row["params"] <= 250_000 and row["epochs"] == 2
         assert row["clipping"] is None
+    vote = metrics["ensemble"]
+    assert vote["models"] == list(metrics["models"])
+    assert vote["params"] == sum(row["params"] for row in metrics["models"].values())
+    assert vote["path"] == str(out / "models" / "ensemble.keras")
+    # The best of the four and their vote by validation accuracy; a tie goes to the vote.
     best = metrics["best"]
-    assert best["val_accuracy"] == max(row["val_accuracy"] for row in metrics["models"].values())
-    assert best["test_accuracy"] == metrics["models"][best["name"]]["test_accuracy"]
+    candidates = {**metrics["models"], "ensemble": vote}
+    top = max(row["val_accuracy"] for row in candidates.values())
+    assert best["val_accuracy"] == top
+    assert best["name"] == ("ensemble" if vote["val_accuracy"] == top else best["name"])
+    assert best["test_accuracy"] == candidates[best["name"]]["test_accuracy"]
     assert best["path"] == str(out / "models" / "best.keras")
-    for name in ["conv1d", "simple_rnn", "gru", "bilstm"]:
+    for name in ["conv1d", "simple_rnn", "gru", "bilstm", "ensemble", "best"]:
         assert (out / "models" / f"{name}.keras").is_file()
     for plot in ["training_accuracy", "training_loss", "comparison", "confusion_matrix", "digits"]:
         assert (out / f"{plot}.png").stat().st_size > 10_000, plot
@@ -63,12 +73,17 @@ def test_modern_quick_run_writes_the_output_contract(modern_run):
     assert header.startswith("run,epoch,") and "val_accuracy" in header
 
 
+def _quick_clips(split, manual_dir, data_dir):
+    splits = load_spoken_digit("official", manual_dir=manual_dir, data_dir=data_dir)
+    clips = getattr(splits, split).take(PRESETS["modern"].quick().clips[split])
+    waveforms, labels = next(iter(waveform_batches(clips, 64)))
+    return waveforms.numpy(), labels.numpy()
+
+
 @pytest.fixture(scope="module")
 def quick_test_clips(manual_dir, data_dir):
     """The test clips a --quick run scores, as `(waveforms, labels)`."""
-    test = load_spoken_digit("official", manual_dir=manual_dir, data_dir=data_dir).test
-    waveforms, labels = next(iter(waveform_batches(test.take(QUICK_TEST_CLIPS), 64)))
-    return waveforms, labels.numpy()
+    return _quick_clips("test", manual_dir, data_dir)
 
 
 def test_reported_accuracy_is_the_saved_models_accuracy(modern_run, quick_test_clips):
@@ -84,31 +99,57 @@ def test_reported_accuracy_is_the_saved_models_accuracy(modern_run, quick_test_c
                                   chosen.predict(waveforms, verbose=0))
 
 
-def test_ensemble_scores_the_saved_models_voting_together(modern_run, quick_test_clips):
+def test_saved_vote_in_a_fresh_process_is_the_mean_of_its_members(modern_run, quick_test_clips,
+                                                                  manual_dir, data_dir, tmp_path):
+    """ensemble.keras, loaded by plain `keras.saving.load_model` after `import models` in a new
+    process outside the repository, gives the mean of the four saved models' probabilities, and
+    its accuracies are the reported ones."""
     out, metrics = modern_run
     waveforms, labels = quick_test_clips
-    names = list(metrics["models"])
-    mean = np.mean([keras.saving.load_model(out / "models" / f"{name}.keras").predict(
-        waveforms, verbose=0) for name in names], axis=0)
-    assert metrics["ensemble"]["models"] == names
-    assert metrics["ensemble"]["test_accuracy"] == np.mean(mean.argmax(axis=-1) == labels)
+    val_waveforms, val_labels = _quick_clips("validation", manual_dir, data_dir)
+    np.save(tmp_path / "test.npy", waveforms)
+    np.save(tmp_path / "val.npy", val_waveforms)
+    script = (
+        "import sys, keras, numpy as np\n"
+        "import models\n"
+        "vote = keras.saving.load_model(sys.argv[1])\n"
+        "for split in ('test', 'val'):\n"
+        "    np.save(split + '_vote.npy', vote.predict(np.load(split + '.npy'), verbose=0))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(out / "models" / "ensemble.keras")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    members = [keras.saving.load_model(out / "models" / f"{name}.keras")
+               for name in metrics["ensemble"]["models"]]
+    for split, batch, truth in (("test", waveforms, labels), ("val", val_waveforms, val_labels)):
+        voted = np.load(tmp_path / f"{split}_vote.npy")
+        mean = np.mean([member.predict(batch, verbose=0) for member in members], axis=0)
+        np.testing.assert_allclose(voted, mean, atol=1e-6)
+        key = "test_accuracy" if split == "test" else "val_accuracy"
+        assert metrics["ensemble"][key] == np.mean(voted.argmax(axis=-1) == truth)
 
 
 def test_ensemble_over_folds_averages_each_folds_models():
-    labels = np.array([0, 1])
-
-    def run(probabilities):
-        return train.TrainedModel(None, {}, labels, np.array(probabilities))
+    def run(val, test):
+        inputs = keras.Input((1,))
+        model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
+        return train.TrainedModel(model, {"params": 3},
+                                  np.array([0, 1]), np.array(test), np.array([1, 0]),
+                                  np.array(val))
 
     runs = {  # theo: a alone gets one clip right, b the other, together both; nicolas: b outvotes a
-        ("a", "theo"): run([[0.9, 0.1], [0.6, 0.4]]),
-        ("b", "theo"): run([[0.4, 0.6], [0.0, 1.0]]),
-        ("a", "nicolas"): run([[0.6, 0.4], [0.4, 0.6]]),
-        ("b", "nicolas"): run([[0.1, 0.9], [0.1, 0.9]]),
+        ("a", "theo"): run([[0.1, 0.9], [0.9, 0.1]], [[0.9, 0.1], [0.6, 0.4]]),
+        ("b", "theo"): run([[0.1, 0.9], [0.9, 0.1]], [[0.4, 0.6], [0.0, 1.0]]),
+        ("a", "nicolas"): run([[0.9, 0.1], [0.9, 0.1]], [[0.6, 0.4], [0.4, 0.6]]),
+        ("b", "nicolas"): run([[0.8, 0.2], [0.9, 0.1]], [[0.1, 0.9], [0.1, 0.9]]),
     }
+    for fold in ("theo", "nicolas"):
+        runs[("ensemble", fold)] = vote = train.vote(runs, ("a", "b"), fold)
+        np.testing.assert_allclose(vote.test_probabilities, np.mean(
+            [runs[(name, fold)].test_probabilities for name in "ab"], axis=0))
     ensemble = train.ensemble(runs, ("a", "b"), ["theo", "nicolas"])
-    assert ensemble == {"models": ["a", "b"], "test_accuracy": 0.75,
-                        "folds": {"theo": 1.0, "nicolas": 0.5}}
+    assert ensemble == {"models": ["a", "b"], "params": 6, "val_accuracy": 0.75,
+                        "test_accuracy": 0.75, "folds": {"theo": 1.0, "nicolas": 0.5}}
 
 
 def test_confusion_matrix_pools_the_held_out_speakers_of_every_fold():
@@ -150,18 +191,27 @@ def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
 
 
 def test_speaker_split_with_global_clipnorm(manual_dir, data_dir, tmp_path):
-    metrics = main(["--split", "speaker", "--speaker", "theo", "--models", "conv1d",
+    metrics = main(["--split", "speaker", "--speaker", "theo", "--models", "conv1d,simple_rnn",
                     "--global-clipnorm", "2", "--quick", "--no-plots",
                     "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
     row = metrics["models"]["conv1d"]
-    assert metrics["split"] == "speaker" and list(metrics["models"]) == ["conv1d"]
+    assert metrics["split"] == "speaker" and list(metrics["models"]) == ["conv1d", "simple_rnn"]
     assert row["folds"] == {"theo": row["test_accuracy"]}
-    assert "ensemble" not in metrics  # one model: nothing to average
     assert row["clipping"] == {"global_clipnorm": 2.0}
-    assert metrics["best"]["folds"] == {"theo": str(tmp_path / "models" / "conv1d_theo.keras")}
-    assert (tmp_path / "models" / "conv1d_theo.keras").is_file()
+    assert metrics["ensemble"]["folds"] == {"theo": metrics["ensemble"]["test_accuracy"]}
+    best = metrics["best"]["name"]
+    assert metrics["best"]["folds"] == {"theo": str(tmp_path / "models" / f"{best}_theo.keras")}
+    for name in ("conv1d", "simple_rnn", "ensemble"):
+        assert (tmp_path / "models" / f"{name}_theo.keras").is_file()
     assert not (tmp_path / "models" / "best.keras").exists()  # no one model for every fold
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_one_model_has_no_vote(manual_dir, data_dir, tmp_path):
+    metrics = main(["--models", "conv1d", "--quick", "--no-plots", "--output-dir", str(tmp_path),
+                    *_data_flags(manual_dir, data_dir)])
+    assert "ensemble" not in metrics and metrics["best"]["name"] == "conv1d"
+    assert not (tmp_path / "models" / "ensemble.keras").exists()
 
 
 @pytest.mark.parametrize(
@@ -269,6 +319,30 @@ def test_predict_with_several_models_averages_their_probabilities(modern_run, wa
         assert ensemble[path]["confidence"] == pytest.approx(row.max(), abs=1e-6)
 
 
+def _predict_from(folder, *args):
+    """`python -m labs.bidirectional predict ARGS` run from `folder` (no --model: the default)."""
+    return subprocess.run([sys.executable, "-m", "labs.bidirectional", "predict", *map(str, args)],
+                          cwd=folder, capture_output=True, text=True, timeout=180)
+
+
+def test_predict_defaults_to_the_runs_best_model(modern_run, wav_files):
+    out, _ = modern_run
+    result = _predict_from(out.parents[1], wav_files["mono"])  # the folder holding runs/
+    assert result.returncode == 0, result.stderr[-2000:]
+    probabilities = keras.saving.load_model(out / "models" / "best.keras").predict(
+        _padded([str(wav_files["mono"])]), verbose=0)
+    assert _predictions(result.stdout)[str(wav_files["mono"])][0] == probabilities[0].argmax()
+
+
+def test_predict_before_any_run_names_the_command_in_one_line(tmp_path, wav_files):
+    result = _predict_from(tmp_path, wav_files["mono"])
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert "runs/bidirectional/models/best.keras" in lines[-1]
+    assert "python -m labs.bidirectional" in lines[-1]
+    assert "Traceback" not in result.stderr and not result.stdout
+
+
 def test_predict_with_a_missing_model_is_a_clear_error(tmp_path, wav_files):
     result = run_module("labs.bidirectional", "predict", "--model", tmp_path / "none.keras",
                         wav_files["mono"], timeout=120)
@@ -294,6 +368,7 @@ def test_killed_run_reuses_the_finished_model_and_matches_an_uninterrupted_run(
     resumed = json.loads((tmp_path / "killed" / "metrics.json").read_text())
     for metrics in (resumed, uninterrupted):
         metrics.pop("best")  # names the output dir
+        metrics["ensemble"].pop("path")
     assert _without_timing(resumed) == _without_timing(uninterrupted)
 
 

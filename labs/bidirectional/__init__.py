@@ -18,7 +18,7 @@ Commands:
     python -m labs.bidirectional --preset course       # the notebook, then the clipping study
     python -m labs.bidirectional --split speaker --models conv1d   # 5 unseen-voice folds
     python -m labs.bidirectional --preset course --clipnorm 1.0   # clip every model's gradients
-    python -m labs.bidirectional predict --model runs/bidirectional/models/best.keras digit.wav
+    python -m labs.bidirectional predict digit.wav     # with runs/bidirectional/models/best.keras
     python -m labs.bidirectional predict --model A.keras --model B.keras digit.wav  # A, B vote
     python -m labs.bidirectional --strategy mirrored   # data-parallel over every GPU
 
@@ -33,10 +33,17 @@ models and `"diverged": {"run", "message"}`. `--strategy mirrored` trains the mo
 clipping study, which logs one device's gradient norms) on every GPU, --batch-size being global.
 
 Outputs in `--output-dir` (default runs/bidirectional): `metrics.json`, `history.csv`,
-`models/<name>.keras` and `models/best.keras`, and the plots `training_accuracy.png`,
+`models/<name>.keras`, `models/ensemble.keras` (the models voting: one Keras model averaging their
+probabilities) and `models/best.keras` (the best by validation accuracy of the single models and
+the vote, a tie going to the vote), and the plots `training_accuracy.png`,
 `training_loss.png`, `comparison.png`,
 `confusion_matrix.png`, `digits.png` (a waveform and its log-mel spectrogram per digit) and, for the
-course preset, `gradient_norms.png` and `clipping_loss.png`.
+course preset, `gradient_norms.png` and `clipping_loss.png`. On `--split speaker` every fold saves
+its own (`models/gru_theo.keras`, `models/ensemble_theo.keras`, ...) and there is no best.keras.
+
+Every saved model takes a waveform of any length (cut or zero-padded to the length it was trained
+on) and loads in any process once the package's custom layers are registered:
+`import models; keras.saving.load_model("runs/bidirectional/models/best.keras")`.
 
 metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "versions"):
     {"split": str,
@@ -47,11 +54,14 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
                        "clipping": {"clipvalue" | "clipnorm" | "global_clipnorm": float} | null,
                        "folds": {speaker: test_accuracy}   # speaker split only
                       }},
-     "best": {"name": str, "val_accuracy": float, "test_accuracy": float,  # chosen on validation
+     "best": {"name": str,                       # a model's name or "ensemble"
+              "val_accuracy": float, "test_accuracy": float,  # chosen on validation
               "path": str,                       # models/best.keras (official and course splits)
               "folds": {speaker: str}},          # speaker split: each fold's model instead
-     "ensemble": {"models": [str], "test_accuracy": float,         # two or more models: their
-                  "folds": {speaker: test_accuracy}},              # probabilities averaged
+     "ensemble": {"models": [str], "params": int,                  # two or more models: their
+                  "val_accuracy": float, "test_accuracy": float,   # probabilities averaged
+                  "path": str,                                     # models/ensemble.keras
+                  "folds": {speaker: test_accuracy}},              # speaker split instead of path
      "clipping_study": {                                           # course preset only
          "steps": int, "runs": {label: {"clipping": {...} | null, "final_loss": float,
                                         "val_accuracy": float, "gradient_norm": {"median": float,

@@ -7,11 +7,17 @@ import labs.bidirectional
 from labs import kit
 from labs.bidirectional import figures, predict
 from labs.bidirectional.clipping_study import clipping_study
-from labs.bidirectional.train import ensemble, summarise, train_and_evaluate
+from labs.bidirectional.train import ensemble, summarise, train_and_evaluate, vote
 from labs.data.spoken_digit import SPEAKERS, SPLITS, load_spoken_digit
-from models.spoken_digit import COURSE_ARCHITECTURES, MODERN_ARCHITECTURES, FrontEndConfig
+from models.spoken_digit import (
+    COURSE_ARCHITECTURES,
+    MODERN_ARCHITECTURES,
+    MODERN_MODELS,
+    FrontEndConfig,
+)
 
 LAB = "bidirectional"
+ALL_MODELS = tuple(dict.fromkeys([*COURSE_ARCHITECTURES, *MODERN_MODELS]))  # --models choices
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +61,7 @@ def parse_args(argv):
                         help="data split (default: the preset's: modern=official, course=course)")
     parser.add_argument("--speaker", choices=[*SPEAKERS, "all"], default="all",
                         help="held-out speaker of --split speaker; all = five folds (default)")
-    parser.add_argument("--models", type=kit.names(COURSE_ARCHITECTURES),
+    parser.add_argument("--models", type=kit.names(ALL_MODELS),
                         help="comma-separated subset of the preset's models, e.g. gru,bilstm")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--clipvalue", type=kit.positive_float,
@@ -107,27 +113,34 @@ def main(argv=None):
             if fold == folds[0]:
                 examples = splits.train  # digits.png shows the first fold's training clips
             for name in models:
-                label = name if fold is None else f"{name}_{fold}"
+                label = _label(name, fold)
                 runs[(name, fold)] = run = train_and_evaluate(
                     experiment, label, name, config, splits, clipping, args.seed)
                 experiment.results["models"][label] = run.metrics  # kept if a later one diverges
 
         results = experiment.results
         results["models"] = summarise(runs, models, folds)
-        # Chosen on validation accuracy: the test split only reports.
-        best_name = max(models, key=lambda name: results["models"][name]["val_accuracy"])
-        results["best"] = {key: results["models"][best_name][key]
-                           for key in ("val_accuracy", "test_accuracy")}
-        results["best"]["name"] = best_name
+        candidates = {name: results["models"][name] for name in models}
+        if len(models) > 1:  # the vote: one saved model averaging the others' probabilities
+            for fold in folds:
+                runs[("ensemble", fold)] = run = vote(runs, models, fold)
+                run.model.save(experiment.model_path(_label("ensemble", fold)))
+            results["ensemble"] = candidates["ensemble"] = ensemble(runs, models, folds)
+        # Chosen on validation accuracy, the test split only reports; a tie goes to the vote,
+        # which does better on voices none of its models has heard.
+        best_name = max(candidates, key=lambda name: (candidates[name]["val_accuracy"],
+                                                      name == "ensemble"))
+        results["best"] = {"name": best_name, **{key: candidates[best_name][key]
+                                                 for key in ("val_accuracy", "test_accuracy")}}
         if folds == [None]:
             best_path = experiment.model_path("best")
             runs[(best_name, None)].model.save(best_path)
             results["best"]["path"] = str(best_path)
+            if "ensemble" in results:
+                results["ensemble"]["path"] = str(experiment.model_path("ensemble"))
         else:  # no single model: each fold's has its own held-out speaker
             results["best"]["folds"] = {
-                fold: str(experiment.model_path(f"{best_name}_{fold}")) for fold in folds}
-        if len(models) > 1:
-            results["ensemble"] = ensemble(runs, models, folds)
+                fold: str(experiment.model_path(_label(best_name, fold))) for fold in folds}
         study_steps = None
         if config.clipping_study:
             course_splits = splits if split == "course" else load_splits("course", None, args,
@@ -141,6 +154,11 @@ def main(argv=None):
                                  study_steps)
         figures.print_table(experiment.metrics)
         return experiment.finish()
+
+
+def _label(name, fold):
+    """A model's name in files and tables: `gru`, or `gru_theo` in the fold holding theo out."""
+    return name if fold is None else f"{name}_{fold}"
 
 
 if __name__ == "__main__":

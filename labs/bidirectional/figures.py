@@ -1,6 +1,7 @@
 """The spoken-digit lab's figures and its printed table."""
 
 import numpy as np
+from matplotlib import patches, ticker
 
 from labs.data.spoken_digit import NUM_CLASSES, SAMPLE_RATE
 from labs.kit.plotting import plt
@@ -17,11 +18,9 @@ def save_figures(experiment, metrics, best_runs, train, study_steps):
         train: a training split (examples for `digits.png`).
         study_steps: the clipping study's per-step values, or None.
     """
-    from labs import kit
-
-    for metric, title in (("accuracy", "Accuracy per epoch"), ("loss", "Loss per epoch")):
-        fig = kit.plot_histories(experiment.histories, metric,
-                                 title=f"{title} ({metrics['preset']} preset)")
+    augmented = not metrics["config"]["course_models"]  # the modern models augment in training
+    for metric in ("accuracy", "loss"):
+        fig = history_figure(experiment.histories, metric, metrics["preset"], augmented)
         experiment.save_figure(fig, f"training_{metric}.png")
     experiment.save_figure(comparison_figure(metrics), "comparison.png")
     experiment.save_figure(confusion_figure(best_runs, metrics["best"]["name"]),
@@ -30,6 +29,61 @@ def save_figures(experiment, metrics, best_runs, train, study_steps):
     if study_steps:
         experiment.save_figure(study_figure(study_steps, "gradient_norm"), "gradient_norms.png")
         experiment.save_figure(study_figure(study_steps, "step_loss"), "clipping_loss.png")
+
+
+AUGMENTATION_NOTE = ("training values are taken on augmented clips (random delay, speed, noise, "
+                     "SpecAugment masks) with dropout on;\nvalidation clips are clean, so "
+                     "validation can look better than training")
+
+
+def history_figure(histories, metric, preset, augmented):
+    """Training and validation `metric` per epoch of every run (`{run: Keras history}`).
+
+    Runs of one epoch each (the course preset) are bars, train beside validation, since a curve of
+    one point per run says nothing; losses are on a log axis so an early spike does not flatten
+    the rest.
+    """
+    from labs import kit
+
+    title = f"{metric.capitalize()} per epoch ({preset} preset)"
+    if all(len(history.get(metric, [])) == 1 for history in histories.values()):
+        return _one_epoch_figure(histories, metric, preset)
+    fig = kit.plot_histories(histories, metric, title=title, log_scale=metric == "loss",
+                             ylabel=f"{metric} (log scale)" if metric == "loss" else None)
+    ax = fig.axes[0]
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    if metric == "loss":  # plain numbers (0.05, 0.1, 0.5 ...) on the log axis, not 10^-1
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(ticker.FuncFormatter(
+            lambda value, _: f"{value:g}" if f"{value:.0e}"[0] in "25" else ""))
+    if augmented:
+        ax.annotate(AUGMENTATION_NOTE, (0.5, -0.16), xycoords="axes fraction", ha="center",
+                    va="top", fontsize="x-small", color="0.3")
+    return fig
+
+
+def _one_epoch_figure(histories, metric, preset):
+    names = list(histories)
+    positions = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    handles = []
+    for offset, key, label, hatch in ((-0.2, metric, "train (mean over the epoch)", ""),
+                                      (0.2, f"val_{metric}", "validation (after it)", "//")):
+        values = [histories[name].get(key, [np.nan])[-1] for name in names]
+        bars = ax.bar(positions + offset, values, 0.4, edgecolor="black", hatch=hatch,
+                      color=[f"C{i}" for i in range(len(names))])
+        ax.bar_label(bars, fmt="{:.3f}", fontsize="x-small")
+        handles.append(patches.Patch(facecolor="0.85", edgecolor="black", hatch=hatch,
+                                     label=label))
+    if metric == "accuracy":
+        handles.append(ax.axhline(1 / NUM_CLASSES, color="0.3", linestyle=":",
+                                  label="chance (10 %)"))
+        ax.set_ylim(0, 1.05)
+    ax.set_xticks(positions, names)
+    ax.set(title=f"{metric.capitalize()} after one epoch ({preset} preset)", xlabel="model",
+           ylabel=metric)
+    ax.legend(handles=handles, fontsize="small")
+    return fig
 
 
 def comparison_figure(metrics):
@@ -43,10 +97,15 @@ def comparison_figure(metrics):
         ax.bar_label(bars, fmt=fmt, fontsize="small")
         ax.set(title=label, xlabel="model", ylabel=label)
         ax.tick_params(axis="x", rotation=30)
-    if "ensemble" in metrics:  # the models voting: an accuracy, with no size or speed of its own
-        bars = axes[0].bar(["ensemble"], [metrics["ensemble"]["test_accuracy"]], color="white",
-                           edgecolor="black", hatch="//")
-        axes[0].bar_label(bars, fmt="{:.3f}", fontsize="small")
+    if "ensemble" in metrics:  # the models voting: an accuracy and a size, no speed of its own
+        for ax, key, fmt in ((axes[0], "test_accuracy", "{:.3f}"), (axes[1], "params", "{:,.0f}")):
+            bars = ax.bar(["ensemble"], [metrics["ensemble"][key]], color="white",
+                          edgecolor="black", hatch="//")
+            ax.bar_label(bars, fmt=fmt, fontsize="small")
+    axes[0].axhline(1 / NUM_CLASSES, color="0.3", linestyle=":")
+    axes[0].annotate("chance\n10 %", (1, 1 / NUM_CLASSES), xycoords=("axes fraction", "data"),
+                     xytext=(3, 0), textcoords="offset points", va="center", fontsize="x-small",
+                     color="0.3")
     folds = list(next(iter(metrics["models"].values())).get("folds", {}))  # held-out speakers
     if len(folds) > 1:
         axes[0].set_title(f"test accuracy, mean over {len(folds)} unseen speakers")
@@ -96,19 +155,23 @@ def digits_figure(train):
     fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2 * rows), layout="constrained",
                              squeeze=False)
     front_end = LogMelSpectrogram()
+    peak = max(np.abs(audio).max() for audio in examples.values()) * 1.05  # one y scale for all
     for index, digit in enumerate(sorted(examples)):
         row, col = 2 * (index // columns), index % columns
         wave_ax, mel_ax = axes[row, col], axes[row + 1, col]
         audio = examples[digit].astype(np.float32)
         seconds = len(audio) / SAMPLE_RATE
         wave_ax.plot(np.arange(len(audio)) / SAMPLE_RATE, audio, linewidth=0.5)
-        wave_ax.set(title=f"digit {digit}", xlim=(0, seconds), ylabel="amplitude")
+        wave_ax.set(title=f"digit {digit}", xlim=(0, seconds), ylim=(-peak, peak),
+                    ylabel="amplitude")
         mel = front_end(audio[None, :]).numpy()[0]
-        mel_ax.imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
-                      extent=(0, seconds, 0, mel.shape[1]))
+        image = mel_ax.imshow(mel.T, origin="lower", aspect="auto", cmap="magma", vmin=0, vmax=1,
+                              extent=(0, seconds, 0, mel.shape[1]))
         mel_ax.set(xlabel="seconds", ylabel="mel bin")
-    fig.suptitle("One recording per digit: waveform (16-bit samples) and the log-mel spectrogram "
-                 "the model sees")
+    fig.colorbar(image, ax=axes[1::2, :].ravel().tolist(), shrink=0.8,
+                 label="log-mel level: 0 = 80 dB below the clip's peak, 1 = its peak")
+    fig.suptitle("One recording per digit: waveform (16-bit samples, the same scale in every "
+                 "panel) and the log-mel spectrogram the model sees")
     return fig
 
 
@@ -129,13 +192,17 @@ def print_table(metrics):
     """Prints the run's results as a table, one row per model."""
     print(f"\n{metrics['preset']} preset, {metrics['split']} split")
     print(f"{'model':<12}{'params':>10}{'epochs':>8}{'s/epoch':>9}{'val acc':>9}{'test acc':>10}")
+    best = "  <- best (by validation)"
     for name, row in metrics["models"].items():
-        marker = "  <- best (by validation)" if name == metrics["best"]["name"] else ""
+        marker = best if name == metrics["best"]["name"] else ""
         print(f"{name:<12}{row['params']:>10,}{row['epochs']:>8g}{row['epoch_seconds']:>9.1f}"
               f"{row['val_accuracy']:>9.3f}{row['test_accuracy']:>10.3f}{marker}")
     if "ensemble" in metrics:
-        print(f"{'ensemble':<12}{'':>36}{metrics['ensemble']['test_accuracy']:>10.3f}"
-              f"  <- the {len(metrics['ensemble']['models'])} models' probabilities averaged")
+        row = metrics["ensemble"]
+        marker = best if metrics["best"]["name"] == "ensemble" else ""
+        print(f"{'ensemble':<12}{row['params']:>10,}{'':>17}{row['val_accuracy']:>9.3f}"
+              f"{row['test_accuracy']:>10.3f}{marker or '  '}  (the {len(row['models'])} "
+              "models' probabilities averaged)")
     for label, run in metrics.get("clipping_study", {}).get("runs", {}).items():
         norm = run["gradient_norm"]
         print(f"clipping study, {label:<14} median |g| {norm['median']:.3g}, "

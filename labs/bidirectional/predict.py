@@ -12,6 +12,7 @@ from labs.data.wav import WavError, read_wav, trim_silence
 from models import audio_layers  # noqa: F401  (registers the front-end layers saved models use)
 
 LAB = "bidirectional"
+DEFAULT_MODEL = pathlib.Path("runs") / LAB / "models" / "best.keras"  # what the default run saves
 
 
 def add_parser(subparsers):
@@ -19,10 +20,10 @@ def add_parser(subparsers):
     parser = subparsers.add_parser(
         "predict", help="classify your own wav files with saved models",
         description="Classify spoken-digit wav files (PCM, any rate, mono or stereo, any length).")
-    parser.add_argument("--model", type=pathlib.Path, required=True, action="append",
-                        help="a saved model, e.g. runs/bidirectional/models/best.keras; give it "
-                             "several times to average the models' probabilities (an ensemble, "
-                             "steadier on voices none of them has heard)")
+    parser.add_argument("--model", type=pathlib.Path, action="append",
+                        help=f"a saved model (default: {DEFAULT_MODEL}, which the default run "
+                             "saves: the best by validation of the four models and their vote); "
+                             "give it several times to average the models' probabilities")
     parser.add_argument("wavs", nargs="+", type=pathlib.Path, help="wav files to classify")
     return parser
 
@@ -40,6 +41,11 @@ def predict(args):
         LabError: a model cannot be loaded, or some file could not be classified (after the
             others were).
     """
+    if not args.model:
+        if not DEFAULT_MODEL.is_file():
+            raise kit.LabError(f"no model at {DEFAULT_MODEL}: train one first with "
+                               f"`python -m labs.{LAB}`, or pass --model PATH")
+        args.model = [DEFAULT_MODEL]
     models = [_load_model(path) for path in args.model]
     clips, failures = {}, 0  # path -> trimmed waveform
     for path in args.wavs:
@@ -62,13 +68,17 @@ def predict(args):
 
 
 def _probabilities(model, waveforms):
-    """`model`'s digit probabilities `(clips, 10)` for waveforms of any length, each cut or
-    zero-padded to the model's input length."""
+    """`model`'s digit probabilities `(clips, 10)` for waveforms of any length.
+
+    The clips are zero-padded to the longest of them to make one batch; the model cuts or pads
+    them to the length it was trained on (`FitLength`). A model saved with a fixed input length
+    (before `FitLength`) gets them cut or padded to it here."""
     input_shape = model.input_shape  # (None, samples) for ours, (None, samples, 1) for the course's
-    batch = np.zeros((len(waveforms), input_shape[1]), np.float32)
+    length = input_shape[1] or max(len(audio) for audio in waveforms)
+    batch = np.zeros((len(waveforms), length), np.float32)
     for row, audio in zip(batch, waveforms, strict=True):
-        row[: min(len(audio), len(row))] = audio[: len(row)]
-    return model.predict(batch.reshape((len(waveforms), *input_shape[1:])), verbose=0)
+        row[: min(len(audio), length)] = audio[:length]
+    return model.predict(batch.reshape((len(waveforms), length, *input_shape[2:])), verbose=0)
 
 
 def _load_model(path):

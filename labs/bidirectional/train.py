@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from labs.data.spoken_digit import course_batches, waveform_batches
-from models.spoken_digit import build_course_model, build_modern_model
+from models.spoken_digit import build_course_model, build_ensemble, build_modern_model
 
 COURSE_CLIPPING = {"lstm_clip": {"clipvalue": 0.5}}  # the notebook's only clipped model
 
@@ -19,6 +19,8 @@ class TrainedModel:
     metrics: dict  # params, epochs, epoch_seconds, val_accuracy, test_accuracy, clipping
     test_labels: np.ndarray  # (clips,)
     test_probabilities: np.ndarray  # (clips, 10)
+    val_labels: np.ndarray | None = None  # (clips,)
+    val_probabilities: np.ndarray | None = None  # (clips, 10)
 
     @property
     def test_predictions(self):
@@ -79,19 +81,30 @@ def train_and_evaluate(experiment, label, name, config, splits, clipping, seed):
         label, build, train, epochs=config.epochs, validation=validation, callbacks=callbacks,
         shuffle=False, hint=f"lower --learning-rate (now {config.learning_rate:g}) or clip the "
                             "gradients, e.g. --clipnorm 1")
-    _, val_accuracy = result.model.evaluate(validation, verbose=0)
-    # The test split is used once: these predictions give the accuracy and the confusion matrix.
-    test_labels = np.concatenate([np.reshape(y, -1) for _, y in test.as_numpy_iterator()])
-    test_probabilities = result.model.predict(test.map(lambda x, y: x), verbose=0)
+    # Validation probabilities choose the best model (the vote's are their mean); the test split
+    # is used once, for the accuracy and the confusion matrix.
+    val_labels, val_probabilities = labels_and_probabilities(result.model, validation)
+    test_labels, test_probabilities = labels_and_probabilities(result.model, test)
     metrics = {
         "params": result.model.count_params(),
         "epochs": result.epochs,
         "epoch_seconds": result.epoch_seconds,
-        "val_accuracy": float(val_accuracy),
-        "test_accuracy": float(np.mean(test_probabilities.argmax(axis=-1) == test_labels)),
+        "val_accuracy": accuracy(val_probabilities, val_labels),
+        "test_accuracy": accuracy(test_probabilities, test_labels),
         "clipping": clipping,
     }
-    return TrainedModel(result.model, metrics, test_labels, test_probabilities)
+    return TrainedModel(result.model, metrics, test_labels, test_probabilities, val_labels,
+                        val_probabilities)
+
+
+def labels_and_probabilities(model, batches):
+    """`(labels (clips,), model's probabilities (clips, 10))` over a batched `(x, y)` dataset."""
+    labels = np.concatenate([np.reshape(y, -1) for _, y in batches.as_numpy_iterator()])
+    return labels, model.predict(batches.map(lambda x, y: x), verbose=0)
+
+
+def accuracy(probabilities, labels):
+    return float(np.mean(probabilities.argmax(axis=-1) == labels))
 
 
 def summarise(runs, models, folds):
@@ -109,15 +122,37 @@ def summarise(runs, models, folds):
     return summary
 
 
+def vote(runs, models, fold):
+    """The models of one fold voting: a `TrainedModel` whose model is `build_ensemble` of theirs and
+    whose probabilities are the mean of theirs (validation and test), as the saved vote computes
+    them."""
+    members = [runs[(name, fold)] for name in models]
+    val_probabilities = np.mean([run.val_probabilities for run in members], axis=0)
+    test_probabilities = np.mean([run.test_probabilities for run in members], axis=0)
+    labels, val_labels = members[0].test_labels, members[0].val_labels
+    metrics = {
+        "params": sum(run.metrics["params"] for run in members),
+        "val_accuracy": accuracy(val_probabilities, val_labels),
+        "test_accuracy": accuracy(test_probabilities, labels),
+    }
+    model = build_ensemble([run.model for run in members])
+    return TrainedModel(model, metrics, labels, test_probabilities, val_labels,
+                        val_probabilities)
+
+
 def ensemble(runs, models, folds):
-    """The models voting together, as `predict --model A --model B ...` does: the mean of their
-    test probabilities, scored per fold (each fold's models saw the same test clips in order)."""
-    accuracies = {}
-    for fold in folds:
-        probabilities = np.mean([runs[(name, fold)].test_probabilities for name in models], axis=0)
-        labels = runs[(models[0], fold)].test_labels
-        accuracies[fold] = float(np.mean(probabilities.argmax(axis=-1) == labels))
+    """The models voting together (`runs[("ensemble", fold)]`, see `vote`): their mean
+    probabilities scored per fold (each fold's models saw the same clips in order).
+
+    Returns:
+        `{"models", "params", "val_accuracy", "test_accuracy"}`, plus `"folds": {speaker:
+        test_accuracy}` with the means over several folds.
+    """
+    votes = [runs[("ensemble", fold)].metrics for fold in folds]
+    entry = {"models": list(models), "params": votes[0]["params"]}
     if folds == [None]:
-        return {"models": list(models), "test_accuracy": accuracies[None]}
-    mean = round(float(np.mean(list(accuracies.values()))), 4)
-    return {"models": list(models), "test_accuracy": mean, "folds": accuracies}
+        return {**entry, **{key: votes[0][key] for key in ("val_accuracy", "test_accuracy")}}
+    for key in ("val_accuracy", "test_accuracy"):
+        entry[key] = round(float(np.mean([v[key] for v in votes])), 4)
+    entry["folds"] = {fold: v["test_accuracy"] for fold, v in zip(folds, votes, strict=True)}
+    return entry
