@@ -13,27 +13,32 @@ class LabEntry:
     name: str  # module name under labs/
     summary: str  # what it shows, one line
     course: str  # the course notebook or section it reproduces
+    run_time: str  # the default command's measured wall time, and where it was measured
 
 
 LABS = (
     LabEntry("bidirectional", "Conv1D, SimpleRNN, GRU, bidirectional LSTM on spoken digits; "
-             "gradient clipping", "3_4_spoken_digit"),
+             "gradient clipping", "3_4_spoken_digit",
+             "2.5 min on an idle 2-core machine; 6-7 min on 2 busy cores (earlier sessions)"),
     LabEntry("seq2seq", "sin -> cos encoder-decoder, compiled free-running decoding, attention",
-             "3_5_Seq2Seq(Encoder-Decoder)_sin-cos"),
+             "3_5_Seq2Seq(Encoder-Decoder)_sin-cos",
+             "21 s on 2 cores at load 2.4-3.4, 92 s at load 7-8 (this session)"),
     LabEntry("augmentation", "image augmentation ops, RandAugment, MixUp/CutMix, text EDA",
-             "3_6_data_augmentation_with_tf"),
+             "3_6_data_augmentation_with_tf", "19 s on 2 busy cores (earlier session)"),
     LabEntry("activations", "the course's activation functions and their derivatives",
-             "activation functions"),
+             "activation functions", "10 s on 2 cores at load 2.4-2.8 (this session)"),
     LabEntry("simple_rnn", "numpy binary-addition RNN with hand-written BPTT, five variants",
-             "3_1_simple_RNN"),
+             "3_1_simple_RNN", "23 s on 2 cores at load 2.8-3.2 (this session)"),
     LabEntry("language_model", "LSTM language model on Penn Treebank: perplexity, next-word "
-             "probabilities, sampling", "predict_word (Section 3)"),
+             "probabilities, sampling", "predict_word (Section 3)",
+             "72 min on shared cores (earlier session)"),
     LabEntry("word2vec", "CBOW and skip-gram with negative sampling on PTB, PPMI/SVD, gensim",
-             "Section 6 (word2vec)"),
+             "Section 6 (word2vec)", "410 s on 2 shared cores (earlier session)"),
     LabEntry("attention", "seq2seq with attention on date formats and addition, alignment maps",
-             "Sections 5 and 7 (attention)"),
+             "Sections 5 and 7 (attention)", "8 min 20 s on 2 busy cores (earlier session)"),
     LabEntry("autoencoders", "autoencoder, denoising AE, VAE and VQ-VAE on Fashion-MNIST",
-             "Section 5 (VAE, VQ-VAE)"),
+             "Section 5 (VAE, VQ-VAE)",
+             "22 min 46 s at load 8-18, 9 min 34 s of CPU (earlier session)"),
 )
 
 
@@ -43,6 +48,7 @@ def main():
     for lab in LABS:
         print(f"  {lab.name:<{width}}  {lab.summary}")
         print(f"  {'':<{width}}  course: {lab.course}")
+        print(f"  {'':<{width}}  default run: {lab.run_time}")
 
 
 if __name__ == "__main__":

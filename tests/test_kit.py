@@ -240,7 +240,7 @@ def test_labs_lists_every_registered_lab_and_each_exists():
     for lab in LABS:
         assert importlib.util.find_spec(f"labs.{lab.name}") is not None, lab.name
         assert lab.name in result.stdout and lab.summary in result.stdout
-        assert lab.course in result.stdout
+        assert lab.course in result.stdout and lab.run_time in result.stdout
 
 
 def test_subcommand_routes_by_the_first_argument():
@@ -251,3 +251,119 @@ def test_subcommand_routes_by_the_first_argument():
     assert command is translate and argv == ["translate", "march 3"]
     assert kit.subcommand(["--quick"], {"translate": translate}) == (None, ["--quick"])
     assert kit.subcommand([], {"translate": translate}) == (None, [])
+
+
+# --- quiet logs, --help, plots of --quick runs, the models/ folder -------------------------------
+
+TF_CHATTER = ("absl::InitializeLog", "I0000", "E0000", "W0000", "oneDNN", "cuda", "cuInit",
+              "ffmpeg", "retracing")
+LAB_NAMES = [lab.name for lab in LABS]
+
+
+@pytest.mark.parametrize("lab", LAB_NAMES)
+def test_help_is_only_the_help(lab):
+    # No TensorFlow before the flags are parsed: nothing but argparse's text, on stdout.
+    result = run_module(f"labs.{lab}", "--help", timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == "", result.stderr[-2000:]
+    assert result.stdout.startswith(f"usage: python -m labs.{lab}")
+    assert not any(word in result.stdout for word in ("I0000", "absl::InitializeLog"))
+
+
+@pytest.mark.parametrize("lab", LAB_NAMES)
+def test_help_lists_only_flags_the_lab_accepts(lab):
+    module = importlib.import_module(f"labs.{lab}" + (".__main__" if lab == "bidirectional"
+                                                      else ""))
+    fields = {field.name for preset in module.PRESETS.values()
+              for field in dataclasses.fields(preset)}
+    usage = run_module(f"labs.{lab}", "--help", timeout=120).stdout.split("\n\n")[0]
+    for flag, field in (("--epochs", "epochs"), ("--batch-size", "batch_size"),
+                        ("--learning-rate", "learning_rate")):
+        assert (flag in usage) == (field in fields), (lab, flag, usage)
+
+
+def test_a_bad_flag_is_one_line_before_tensorflow_starts():
+    result = run_module("labs.seq2seq", "--epochs", "0", timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "python -m labs.seq2seq: error: argument --epochs: expected a positive integer, got '0' "
+        "(see --help)"]
+
+
+QUIET_SCRIPT = """
+import sys
+from labs import kit
+kit.quiet_libraries()
+import tensorflow as tf
+print(float(tf.reduce_sum(tf.ones(3))))
+"""
+
+
+def test_quiet_libraries_hides_tensorflows_start_up_lines():
+    import subprocess
+    import sys
+
+    quiet = subprocess.run([sys.executable, "-c", QUIET_SCRIPT], capture_output=True, text=True,
+                           timeout=300)
+    assert quiet.returncode == 0 and quiet.stdout == "3.0\n"
+    assert not any(word in quiet.stderr for word in TF_CHATTER), quiet.stderr[-2000:]
+    # Without it (as under --verbose), the same import prints them: the check above can fail.
+    loud = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True,
+                          text=True, timeout=300)
+    assert any(word in loud.stderr for word in TF_CHATTER)
+
+
+def test_import_quietly_replays_what_a_failed_import_wrote(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "broken_module.py").write_text(
+        "import os\nos.write(2, b'native library says why\\n')\nraise ImportError('broken')\n")
+    script = ("from labs import kit\n"
+              "try:\n    kit.import_quietly('broken_module')\n"
+              "except ImportError as error:\n    print('raised', error)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert result.stdout == "raised broken\n"
+    assert result.stderr == "native library says why\n"
+
+
+def test_verbose_keeps_the_filters_off(tmp_path):
+    import warnings
+
+    args = kit.make_parser("demo", "doc", PRESETS).parse_args(["--verbose"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        kit.configure(PRESETS["course"], args)
+        with pytest.warns(UserWarning, match="still shown"):
+            warnings.warn("still shown", UserWarning, stacklevel=1)
+
+
+def test_a_quick_runs_figures_say_so_below_their_axis_labels(tmp_path):
+    from labs.kit.experiment import QUICK_NOTE
+    from labs.kit.plotting import plt
+
+    args = kit.make_parser("demo", "doc", PRESETS).parse_args(
+        ["--output-dir", str(tmp_path / "run"), "--quick"])
+    experiment = kit.Experiment("demo", args, PRESETS["course"].quick())
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    ax.set_xlabel("epoch")
+    experiment.save_figure(fig, "curve.png")
+    notes = [text for text in fig.texts if text.get_text() == QUICK_NOTE]
+    assert len(notes) == 1 and (tmp_path / "run" / "curve.png").stat().st_size > 0
+    note_box, label_box = notes[0].get_window_extent(), ax.xaxis.label.get_window_extent()
+    assert note_box.y1 <= label_box.y0  # under the x-axis label, never on it
+
+
+def test_no_empty_models_folder_when_nothing_was_saved(tmp_path):
+    x, y = _data()
+    args = _args(tmp_path)
+    with kit.Experiment("demo", args, Config()) as experiment:
+        experiment.fit("dense", _build, x, y=y, batch_size=8, epochs=1, save=False)
+        experiment.model_path("unused")  # asked for, never written
+        experiment.finish()
+    assert not (tmp_path / "run" / "models").exists()
+    assert (tmp_path / "run" / "metrics.json").is_file()

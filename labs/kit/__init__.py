@@ -20,7 +20,8 @@
         kit.run(main)
 
 - `cli`: `make_parser`, `configure`, `names` (comma-separated choices), `positive_int/float`,
-  `LabError`, `run` (one-line errors, exit codes), `seed_everything`, `quiet_libraries`.
+  `LabError`, `run` (one-line errors, exit codes), `seed_everything`, `quiet_libraries` and
+  `import_quietly` (no TensorFlow start-up chatter without `--verbose`).
 - `outputs`: the `metrics.json` envelope, `history.csv`, `write_json`, `report_outputs`.
 - `training`: `fit` (resume, backup, NaN guard, strategy) -> `FitResult`, `Diverged`.
 - `experiment`: `Experiment`, one run of a lab, tying the three together.
@@ -31,9 +32,9 @@ import importlib
 
 # Imported on first use, so that `--help` and a bad flag answer before TensorFlow starts.
 _EXPORTS = {
-    "labs.kit.cli": ("LabArgumentParser", "LabError", "configure", "fit_verbosity", "make_parser",
-                     "names", "positive_float", "positive_int", "quiet_libraries", "run",
-                     "seed_everything", "subcommand"),
+    "labs.kit.cli": ("LabArgumentParser", "LabError", "configure", "fit_verbosity",
+                     "import_quietly", "make_parser", "names", "positive_float", "positive_int",
+                     "quiet_libraries", "run", "seed_everything", "subcommand"),
     "labs.kit.experiment": ("Experiment",),
     "labs.kit.outputs": ("envelope", "report_outputs", "write_history_csv", "write_json"),
     "labs.kit.plotting": ("plot_histories", "plt", "save_figure"),

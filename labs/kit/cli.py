@@ -26,6 +26,7 @@ from labs.data import DataError
 
 # Flags `configure` applies to a preset, each overriding the config field of the same name.
 TRAINING_FLAGS = ("epochs", "batch_size", "learning_rate")
+STRATEGIES = ("default", "mirrored")  # --strategy (labs.kit.training.get_strategy)
 
 
 class LabError(Exception):
@@ -155,8 +156,6 @@ def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=F
             "--data-dir", type=pathlib.Path, default=os.environ.get("TFDS_DATA_DIR") or None,
             help="where tfds keeps prepared datasets (env TFDS_DATA_DIR; tfds default otherwise)")
     if strategy:
-        from labs.kit.training import STRATEGIES
-
         parser.add_argument(
             "--strategy", choices=STRATEGIES, default="default",
             help="default: one device; mirrored: tf.distribute.MirroredStrategy over every GPU "
@@ -217,15 +216,72 @@ def seed_everything(seed):
     tf.config.experimental.enable_op_determinism()
 
 
-def quiet_libraries():
-    """Silences TensorFlow's, absl's and third-party warnings that look like failures but are not
-    (`--verbose` keeps them). Errors still reach the user: labs report them as `LabError`."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+def quiet_libraries(import_tensorflow=True):
+    """Silences the library messages that look like failures but are not (`--verbose` keeps them).
+
+    - TensorFlow's C++ start-up lines (absl's "All log messages before absl::InitializeLog()",
+      oneDNN, "Could not find cuda drivers", the CPU-instructions notice) print while
+      `import tensorflow` runs, whatever `TF_CPP_MIN_LOG_LEVEL` says: TensorFlow is imported
+      here with stderr (file descriptor 2) captured, and the captured text is printed after all
+      if the import fails, so a broken installation still says why.
+    - Its later C++ messages (`failed call to cuInit`, grappler's `PredictCost()`) are held back
+      by `TF_CPP_MIN_LOG_LEVEL=3` (set here whatever it was: `--verbose` is the way back).
+    - Python warnings (Keras's and pydub's "Couldn't find ffmpeg" among them) and the
+      `tensorflow`/`absl` loggers below ERROR (tf.function retracing notices) are dropped.
+
+    Errors still reach the user: exceptions are untouched, and labs report theirs as `LabError`.
+
+    Args:
+        import_tensorflow: import TensorFlow now (quietly); False only sets the filters.
+    """
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # read by TensorFlow's C++ logging at import
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="pydub")
+    if import_tensorflow:
+        import_quietly("tensorflow")
     for name in ("tensorflow", "absl", "tensorflow_datasets", "h5py", "gensim", "matplotlib"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    if "absl.logging" in sys.modules:  # absl's own verbosity, used by tensorflow_datasets
+        sys.modules["absl.logging"].set_verbosity("error")
+
+
+def import_quietly(module):
+    """Imports `module` with everything it writes to stderr, C++ code's output included, held
+    back; printed after all when the import fails. Returns the module.
+
+    Example:
+        >>> tf = kit.import_quietly("tensorflow")  # no absl/oneDNN/CUDA lines
+    """
+    if module in sys.modules:
+        return sys.modules[module]
+    import importlib
+    import tempfile
+
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (a detached process): nothing to capture
+        return importlib.import_module(module)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            imported = importlib.import_module(module)
+        except BaseException:
+            _restore_stderr(saved)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode("utf-8", "replace"))
+            sys.stderr.flush()
+            raise
+        _restore_stderr(saved)
+    return imported
+
+
+def _restore_stderr(saved):
+    sys.stderr.flush()
+    os.dup2(saved, 2)
+    os.close(saved)
 
 
 def fit_verbosity():

@@ -3,6 +3,9 @@
 from labs.kit import outputs, training
 from labs.kit.cli import Interrupted, seed_everything
 
+# Under every figure of a --quick run: its curves and scores say nothing about the lab's results.
+QUICK_NOTE = "--quick run (smallest settings): a smoke test, not the lab's result"
+
 
 class Experiment:
     """The run of a lab, from its flags to its `metrics.json`.
@@ -45,6 +48,7 @@ class Experiment:
         return self
 
     def __exit__(self, kind, error, traceback):
+        self._drop_empty_models_folder()
         if kind is not None and issubclass(kind, training.Diverged):
             self.histories[error.run] = error.history
             self._write({"diverged": {"run": error.run, "message": str(error)}})
@@ -60,14 +64,21 @@ class Experiment:
         return self._resume
 
     def model_path(self, name):
-        """`<out>/models/<name>.keras`, its folder created."""
+        """`<out>/models/<name>.keras`, its folder created (and removed again at the end of the
+        run if nothing was saved in it)."""
         folder = self.out / "models"
         folder.mkdir(exist_ok=True)
         return folder / f"{name}.keras"
 
+    def _drop_empty_models_folder(self):
+        folder = self.out / "models"
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
     def fit(self, name, build_model, train, *, epochs, save=True, **kwargs):
         """`training.fit` for this run: every model starts from the run's seed, is backed up each
-        epoch, resumed after a kill, and saved as `models/<name>.keras` (unless `save=False`).
+        epoch, resumed after a kill, and saved as `models/<name>.keras` (unless `save=False`),
+        which `import models; keras.saving.load_model(path)` loads in any process.
 
         Args:
             name: the model's name (logs, backup, model file, `history.csv`).
@@ -97,10 +108,8 @@ class Experiment:
         """Saves `fig` as `<out>/<name>` and returns the path; a `--quick` run says so in it."""
         from labs.kit import plotting
 
-        if getattr(self.args, "quick", False):
-            fig.text(0.995, 0.005, "--quick run: tiny data, few epochs", ha="right", va="bottom",
-                     fontsize="x-small", color="0.4")
-        return plotting.save_figure(fig, self.out / name)
+        note = QUICK_NOTE if getattr(self.args, "quick", False) else None
+        return plotting.save_figure(fig, self.out / name, note=note)
 
     @property
     def metrics(self):
@@ -118,6 +127,7 @@ class Experiment:
         """Writes `metrics.json` (the envelope, then `results`) and `history.csv`, deletes the
         training backup, lists the files written, and returns the metrics as written."""
         metrics = self._write()
+        self._drop_empty_models_folder()
         if self._resume is not None:
             self._resume.complete()
         outputs.report_outputs(self.out)

@@ -9,9 +9,21 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 
-def save_figure(fig, path):
-    """Saves `fig` as a PNG at `path`, closes it, and returns the path."""
+def save_figure(fig, path, note=None):
+    """Saves `fig` as a PNG at `path`, closes it, and returns the path.
+
+    Args:
+        fig: the matplotlib figure.
+        path: the PNG file to write.
+        note: a line of small grey text under everything the figure holds (axis labels and
+            legends below the axes included), e.g. that the run was a `--quick` one.
+    """
     path = pathlib.Path(path)
+    if note:
+        # Below the drawn content's bounding box, so it never overlaps an axis label.
+        bottom = fig.get_tightbbox().y0 / fig.get_figheight()  # inches -> figure fraction
+        fig.text(0.5, bottom - 0.01, note, ha="center", va="top", fontsize="small",
+                 color="0.35", style="italic")
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -19,10 +19,9 @@ import time
 import keras
 import numpy as np
 
-from labs.kit.cli import LabError, fit_verbosity, uninterruptible
+from labs.kit.cli import STRATEGIES, LabError, fit_verbosity, uninterruptible
 from labs.kit.outputs import write_json
 
-STRATEGIES = ("default", "mirrored")
 # Flags that do not change what is trained: a backup stays valid when only these differ.
 _NOT_TRAINING = {"output_dir", "no_plots", "manual_dir", "data_dir", "strategy", "verbose"}
 
