@@ -39,7 +39,6 @@ import dataclasses
 import numpy as np
 
 from labs import kit
-from models.reference import activations as act
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +69,8 @@ TITLES = {
 
 def numpy_functions(config):
     """`{name: (f, f_derivative)}` with the config's alpha and beta bound."""
+    from models.reference import activations as act  # after parsing: models/ imports TensorFlow
+
     functions = dict(act.ACTIVATIONS)
     functions["leaky_relu"] = (lambda x: act.leaky_relu(x, config.leaky_alpha),
                                lambda x: act.leaky_relu_derivative(x, config.leaky_alpha))
@@ -107,6 +108,8 @@ def check_against_keras(x, config):
     """Max |numpy - Keras| of each function and derivative (GradientTape), in float64."""
     import tensorflow as tf
 
+    from models.reference import activations as act
+
     ours = numpy_functions(config)
     results = {}
     for name, (description, keras_fn) in keras_functions(config).items():
@@ -132,15 +135,17 @@ def check_against_keras(x, config):
     return results
 
 
-def _draw(ax, x, name, functions, config, legend=True):
+def _draw(ax, x, name, functions, config, legend=True, check=None):
     f, f_prime = functions[name]
     ax.plot(x, f(x), label="f(x)")
     derivative_label = "diagonal of the Jacobian g(1 - g)" if name == "softmax" else "f'(x)"
     ax.plot(x, f_prime(x), linestyle="--", label=derivative_label)
     ax.axhline(0, color="grey", lw=0.5)
     ax.axvline(0, color="grey", lw=0.5)
-    ax.set(title=TITLES[name].format(alpha=config.leaky_alpha, beta=config.swish_beta),
-           xlabel="x", ylabel="value")
+    title = TITLES[name].format(alpha=config.leaky_alpha, beta=config.swish_beta)
+    if check is not None:  # a second title line: a footer would sit on the x-axis label
+        title += f"\nmax |derivative - GradientTape| = {check:.2g}"
+    ax.set(title=title, xlabel="x", ylabel="value")
     ax.grid(alpha=0.3)
     if legend:
         ax.legend(fontsize="small")
@@ -148,12 +153,14 @@ def _draw(ax, x, name, functions, config, legend=True):
 
 def _plots(experiment, x, config, results):
     from labs.kit.plotting import plt
+    from models.reference import activations as act
 
     functions = numpy_functions(config)
     for name in functions:
+        check = results[name]["max_abs_error_derivative"]
         if name == "softmax":
             fig, (ax, ax_jac) = plt.subplots(1, 2, figsize=(12, 4.5))
-            _draw(ax, x, name, functions, config)
+            _draw(ax, x, name, functions, config, check=check)
             ax.set_yscale("log")
             ax.set_ylabel("value (log scale)")
             # Over 1,201 points the Jacobian is almost diagonal (every g_j is tiny); on the five
@@ -163,7 +170,8 @@ def _plots(experiment, x, config, results):
             limit = np.abs(jacobian).max()
             image = ax_jac.imshow(jacobian, cmap="RdBu_r", vmin=-limit, vmax=limit)
             for (i, j), value in np.ndenumerate(jacobian):
-                ax_jac.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize="small")
+                ax_jac.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize="small",
+                            color="white" if abs(value) > 0.6 * limit else "black")
             labels = [f"{v:g}" for v in small]
             ax_jac.set_xticks(range(small.size), labels)
             ax_jac.set_yticks(range(small.size), labels)
@@ -172,9 +180,7 @@ def _plots(experiment, x, config, results):
                        xlabel="x_j", ylabel="x_i")
         else:
             fig, ax = plt.subplots(figsize=(6.5, 4.5))
-            _draw(ax, x, name, functions, config)
-        error = results[name]["max_abs_error_derivative"]
-        fig.suptitle(f"max |derivative - GradientTape| = {error:.2g}", fontsize="small", y=0.02)
+            _draw(ax, x, name, functions, config, check=check)
         experiment.save_figure(fig, f"{name}.png")
 
     fig, axes = plt.subplots(2, 4, figsize=(18, 8))

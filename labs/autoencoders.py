@@ -30,7 +30,8 @@ Commands:
 Outputs in `--output-dir` (default runs/autoencoders): metrics.json, history.csv,
 models/{ae,dae,vae,vae_2d,vqvae,pixelcnn}.keras, reconstructions.png, denoising.png,
 vae_latent_2d.png (2-D codes by class + decoded manifold), samples.png (VAE prior, VQ-VAE prior),
-latent_edit.png, interpolation.png, vq_code_usage.png.
+latent_edit.png, interpolation.png, vq_code_usage.png. A saved model loads anywhere with
+`import models` then `keras.saving.load_model(path)` (models/__init__.py registers the layers).
 
 metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "versions"):
     {"dataset": str, "images": {"train": int, "validation": int, "test": int},

@@ -29,7 +29,7 @@ Presets:
   the same grid step).
 
 Commands:
-    python -m labs.seq2seq                       # the course notebook (~2 min on 2 busy cores)
+    python -m labs.seq2seq                       # the course notebook (21 s at load 3, 92 s at 7-8)
     python -m labs.seq2seq --preset improved     # GRU, attention, 96 steps (~17 min, same CPU)
     python -m labs.seq2seq --preset improved --cell lstm
     python -m labs.seq2seq --quick               # 2 epochs, every code path
@@ -45,7 +45,8 @@ finished variants and `"diverged": {"run", "message"}`.
 Outputs in `--output-dir` (default runs/seq2seq): metrics.json, history.csv, models/<variant>.keras,
 loss.png, predictions_<variant>.png (windows 0, 24, 49, 74: true cos, teacher-forced, free-running),
 attention_<variant>.png (attention weights of one window), error_by_step.png (free-running error
-along the horizon).
+along the horizon). The models are Keras layers only: `keras.saving.load_model(path)` loads one
+in any process, with no import of this project.
 
 metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "versions"):
     {"best": {"name": str, "free_running_mse": float},   # lowest free_running_mse
@@ -63,17 +64,34 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
 
 import dataclasses
 
-import keras
 import numpy as np
 
 from labs import kit
 from labs.data.sincos import PLOT_WINDOWS, make_windows
-from labs.kit.plotting import plt
-from models.seq2seq import CELLS, Seq2SeqConfig, Seq2SeqGenerator, build_seq2seq
 
 LAB = "seq2seq"
 VALIDATION_SPLIT = "last 20% of windows"
 VALIDATION_SHIFTED = "half-step grid"
+# models.seq2seq's cells (a test checks they agree), named here because models/ imports
+# TensorFlow, which --help and a bad flag do not wait for.
+CELLS = ("gru", "lstm", "simple_rnn")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """The fields of `models.seq2seq.Seq2SeqConfig` (same names and defaults: the course's model),
+    so that the presets are defined without importing TensorFlow."""
+
+    cell: str = "simple_rnn"  # simple_rnn | gru | lstm
+    units: int = 10  # state size of encoder and decoder
+    attention: str = "none"  # none | luong | bahdanau
+    features: int = 1  # values per time step, in and out
+
+    def build(self):
+        """The teacher-forced training model (`models.seq2seq.build_seq2seq`)."""
+        from models.seq2seq import Seq2SeqConfig, build_seq2seq
+
+        return build_seq2seq(Seq2SeqConfig(**dataclasses.asdict(self)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +99,7 @@ class Variant:
     """One model trained and scored by the lab."""
 
     name: str  # its key in metrics.json and in file names
-    model: Seq2SeqConfig  # cell, units, attention
+    model: ModelSpec  # cell, units, attention
     num_steps: int = 24  # window length, encoder and decoder (the notebook: 24)
     validation: str = VALIDATION_SPLIT  # VALIDATION_SPLIT (Keras validation_split=0.2) or _SHIFTED
 
@@ -107,13 +125,13 @@ class Seq2SeqLabConfig:
 
 
 def _improved(name, attention, num_steps):
-    return Variant(name, Seq2SeqConfig(cell="gru", units=32, attention=attention), num_steps,
+    return Variant(name, ModelSpec(cell="gru", units=32, attention=attention), num_steps,
                    validation=VALIDATION_SHIFTED)
 
 
 PRESETS = {
     "course": Seq2SeqLabConfig(
-        variants=(Variant("course", Seq2SeqConfig()),), epochs=80, batch_size=16),
+        variants=(Variant("course", ModelSpec()),), epochs=80, batch_size=16),
     "improved": Seq2SeqLabConfig(
         variants=(
             _improved("plain", "none", 24),
@@ -126,6 +144,8 @@ PRESETS = {
 
 
 def _optimizer(config, steps_per_epoch):
+    import keras
+
     if config.cosine_alpha is None:
         return keras.optimizers.Adam(config.learning_rate)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -150,6 +170,8 @@ def train_variant(experiment, variant, config):
         `(metrics, outputs)`: the variant's metrics.json entry, and the windows with the
         teacher-forced and free-running predictions (and attention weights) for the plots.
     """
+    from models.seq2seq import Seq2SeqGenerator
+
     windows = make_windows(num_steps=variant.num_steps)
     shifted = make_windows(num_steps=variant.num_steps, phase=0.5)
     inputs = [windows.encoder_input, windows.decoder_input]
@@ -164,7 +186,7 @@ def train_variant(experiment, variant, config):
         validation = {"validation": (val_inputs, val_target)}
 
     def build():
-        model = build_seq2seq(variant.model)
+        model = variant.model.build()
         model.compile(optimizer=_optimizer(config, -(-num_train // config.batch_size)),
                       loss="mean_squared_error")
         print(f"{variant.model.cell}({variant.model.units}), attention {variant.model.attention}, "
@@ -200,8 +222,10 @@ def train_variant(experiment, variant, config):
     return metrics, outputs
 
 
-def plot_predictions(name, outputs):
+def plot_predictions(name, outputs, seed=0):
     """True cos vs teacher-forced and free-running predictions at the notebook's windows."""
+    from labs.kit.plotting import plt
+
     windows = outputs["windows"]
     fig, axes = plt.subplots(1, len(PLOT_WINDOWS), figsize=(16, 3.6), sharey=True)
     for ax, index in zip(axes, PLOT_WINDOWS, strict=True):
@@ -224,12 +248,14 @@ def plot_predictions(name, outputs):
     fig.legend(
         *axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.1)
     )
-    fig.suptitle(f"{name}: predicted cos vs true cos", y=1.02)
+    fig.suptitle(f"{name} (seed {seed}): predicted cos vs true cos", y=1.02)
     return fig
 
 
 def plot_attention(name, outputs, window=PLOT_WINDOWS[1]):
     """Heat map of one window's free-running attention weights (decoder step x encoder step)."""
+    from labs.kit.plotting import plt
+
     weights = outputs["attention"][window]  # (T_dec, T_enc)
     fig, ax = plt.subplots(figsize=(6, 5))
     image = ax.imshow(weights, aspect="auto", origin="lower", cmap="viridis")
@@ -253,6 +279,8 @@ def plot_attention(name, outputs, window=PLOT_WINDOWS[1]):
 
 def plot_error_by_step(results):
     """Free-running squared error along the horizon, averaged over windows, one line per variant."""
+    from labs.kit.plotting import plt
+
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, outputs in results.items():
         error = np.mean((outputs["free_running"] - outputs["windows"].target) ** 2, axis=(0, 2))
@@ -270,7 +298,7 @@ def plot_error_by_step(results):
 
 def main(argv=None):
     parser = kit.make_parser(LAB, __doc__, PRESETS, strategy=True)
-    parser.add_argument("--cell", choices=sorted(CELLS),
+    parser.add_argument("--cell", choices=CELLS,
                         help="recurrent cell of every variant, overriding the preset's")
     args = parser.parse_args(argv)
     config = kit.configure(PRESETS[args.preset], args)
@@ -289,7 +317,8 @@ def main(argv=None):
                 experiment.histories, "loss", title="Seq2seq sin -> cos: teacher-forced MSE",
                 ylabel="MSE", log_scale=True), "loss.png")
             for name, output in outputs.items():
-                experiment.save_figure(plot_predictions(name, output), f"predictions_{name}.png")
+                experiment.save_figure(plot_predictions(name, output, args.seed),
+                                       f"predictions_{name}.png")
                 if output["attention"] is not None:
                     experiment.save_figure(plot_attention(name, output), f"attention_{name}.png")
             experiment.save_figure(plot_error_by_step(outputs), "error_by_step.png")

@@ -29,6 +29,7 @@ Outputs in `--output-dir` (default runs/word2vec): metrics.json, history.csv, mo
 embeddings/<name>_vectors.tsv + <name>_metadata.tsv (TensorBoard Embedding Projector) and
 <name>.txt (word2vec text format) for every embedding, loss.png, pca_<model>.png (300 most
 frequent words), similarity_<model>.png (cosine heat map), analogies_<model>.png (offsets).
+A saved model loads anywhere with `import models` then `keras.saving.load_model(path)`.
 
 metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "versions"):
     {"tokens": int, "vocabulary": int,      # training tokens, words occurring in them

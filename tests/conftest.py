@@ -60,6 +60,43 @@ def data_dir(manual_dir, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def fashion_dir(data_root, tmp_path_factory):
+    """A tfds data dir with Fashion-MNIST prepared once for the session from the staged files."""
+    from labs.data import images
+
+    path = tmp_path_factory.mktemp("tensorflow_datasets_fashion")
+    images.load_images("fashion_mnist", manual_dir=data_root, data_dir=path, train_size=10,
+                       validation_size=10, test_size=10)
+    return path
+
+
+@pytest.fixture(scope="session")
+def quick_run_of(tmp_path_factory):
+    """`quick_run_of(lab, *flags)`: the output dir of `python -m labs.<lab> --quick <flags>`, run
+    once per session (in a subprocess, from the repository root) for every test that asks for the
+    same command; a failed run fails the test with the end of its stderr.
+
+    Example:
+        >>> out = quick_run_of("seq2seq", "--no-plots")
+        >>> json.loads((out / "metrics.json").read_text())["quick"]
+        True
+    """
+    runs = {}
+
+    def run(lab, *flags):
+        key = (lab, *map(str, flags))
+        if key not in runs:
+            out = tmp_path_factory.mktemp(f"quick_{lab}")
+            result = run_module(f"labs.{lab}", "--quick", *flags, "--output-dir", out)
+            runs[key] = (out, result)
+        out, result = runs[key]
+        assert result.returncode == 0, f"{' '.join(key)}: {result.stderr[-3000:]}"
+        return out
+
+    return run
+
+
 def run_module(module, *args, env=None, timeout=900):
     """Runs `python -m <module> <args>` from the repo root; returns the CompletedProcess."""
     full_env = {**os.environ, **(env or {})}

@@ -84,3 +84,14 @@ def test_lab_refuses_epochs_with_one_line():
     result = run_module("labs.activations", "--epochs", "3", timeout=120)
     assert result.returncode == 2
     assert "--epochs" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_check_is_a_title_line_not_a_footer_on_the_axis_label():
+    from labs.kit.plotting import plt
+
+    config = lab.PRESETS["course"].quick()
+    fig, ax = plt.subplots()
+    lab._draw(ax, np.linspace(-1, 1, 5), "relu", lab.numpy_functions(config), config, check=1e-16)
+    assert ax.get_title().endswith("max |derivative - GradientTape| = 1e-16")
+    assert ax.get_xlabel() == "x" and not fig.texts  # nothing drawn under the axes
+    plt.close(fig)

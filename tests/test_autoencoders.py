@@ -21,21 +21,10 @@ QUICK_SIZES = {"train_size": 1000, "validation_size": 256, "test_size": 500}  # 
 
 
 @pytest.fixture(scope="module")
-def fashion_dir(data_root, tmp_path_factory):
-    """A tfds data dir with Fashion-MNIST prepared once from the staged files (about 20 s)."""
-    path = tmp_path_factory.mktemp("tensorflow_datasets")
-    images.load_images("fashion_mnist", manual_dir=data_root, data_dir=path, train_size=10,
-                       validation_size=10, test_size=10)
-    return path
-
-
-@pytest.fixture(scope="module")
-def quick_run(data_root, fashion_dir, tmp_path_factory):
-    """One `--quick` run of the whole lab: (output dir, metrics)."""
-    out = tmp_path_factory.mktemp("autoencoders")
-    result = run_module("labs.autoencoders", "--quick", "--manual-dir", data_root,
-                        "--data-dir", fashion_dir, "--output-dir", out, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+def quick_run(data_root, fashion_dir, quick_run_of):
+    """One `--quick` run of the whole lab (the session's, shared with test_saved_models):
+    (output dir, metrics). `fashion_dir` is conftest's Fashion-MNIST tfds dir."""
+    out = quick_run_of("autoencoders", "--manual-dir", data_root, "--data-dir", fashion_dir)
     return out, json.loads((out / "metrics.json").read_text())
 
 

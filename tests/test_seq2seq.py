@@ -16,7 +16,6 @@ from models.seq2seq import (
     generate,
     predict_step_by_step,
 )
-from tests.conftest import run_module
 
 
 def test_windows_are_the_notebooks():
@@ -148,12 +147,11 @@ def _without_timing(metrics):
     }
 
 
-def test_course_preset_quick_run_is_deterministic(tmp_path):
+def test_course_preset_quick_run_is_deterministic(tmp_path, quick_run_of):
     from labs import seq2seq
 
-    result = run_module("labs.seq2seq", "--quick", "--output-dir", tmp_path / "a", timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    metrics = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    first = quick_run_of("seq2seq")  # shared with tests/test_saved_models.py
+    metrics = json.loads((first / "metrics.json").read_text())
     assert metrics["preset"] == "course" and metrics["quick"] is True
     assert metrics["config"]["epochs"] == 2 and metrics["config"]["batch_size"] == 16
     assert list(metrics["variants"]) == ["course"]
@@ -164,12 +162,12 @@ def test_course_preset_quick_run_is_deterministic(tmp_path):
     # The reported numbers are the saved model's: recomputed from models/course.keras.
     from models.seq2seq import Seq2SeqGenerator
 
-    model = keras.saving.load_model(tmp_path / "a" / "models" / "course.keras")
+    model = keras.saving.load_model(first / "models" / "course.keras")
     windows = make_windows()
     free_running, _ = Seq2SeqGenerator(model)(windows.encoder_input)
     assert course["free_running_mse"] == pytest.approx(
         float(np.mean((free_running - windows.target) ** 2)), rel=1e-5)
-    rows = (tmp_path / "a" / "history.csv").read_text().splitlines()
+    rows = (first / "history.csv").read_text().splitlines()
     assert float(rows[-1].split(",")[2]) == pytest.approx(course["final_loss"], rel=1e-5)
     assert course["params"] == 251 and course["num_steps"] == 24
     assert course["validation"] == "last 20% of windows"
@@ -180,8 +178,8 @@ def test_course_preset_quick_run_is_deterministic(tmp_path):
         "history.csv",
         "models/course.keras",
     ):
-        assert (tmp_path / "a" / name).stat().st_size > 0, name
-    assert "course" in (tmp_path / "a" / "history.csv").read_text()
+        assert (first / name).stat().st_size > 0, name
+    assert "course" in (first / "history.csv").read_text()
 
     again = seq2seq.main(["--quick", "--no-plots", "--output-dir", str(tmp_path / "b")])
     assert _without_timing(again) == _without_timing(metrics)  # same seed, same numbers
@@ -232,3 +230,14 @@ def test_benchmark_returns_its_keys_on_one_window():
         assert result[key] > 0
     assert result["speedup"] == pytest.approx(result["course_seconds"] / result["generate_seconds"])
     assert result["max_abs_diff"] <= 1e-5 and result["predict_calls"] == 25
+
+
+def test_the_labs_names_agree_with_models_seq2seq():
+    # Named in the lab so that --help needs no TensorFlow; they must stay models.seq2seq's.
+    import dataclasses
+
+    from labs import seq2seq
+    from models import seq2seq as model_module
+
+    assert seq2seq.CELLS == tuple(sorted(model_module.CELLS))
+    assert dataclasses.asdict(seq2seq.ModelSpec()) == dataclasses.asdict(Seq2SeqConfig())

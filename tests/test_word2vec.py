@@ -234,12 +234,8 @@ def test_gensim_anchor_is_reproducible_with_one_worker():
 
 
 @pytest.fixture(scope="module")
-def quick_run(data_root, tmp_path_factory):
-    out = tmp_path_factory.mktemp("word2vec")
-    completed = run_module("labs.word2vec", "--quick", "--manual-dir", data_root,
-                           "--output-dir", out)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return out
+def quick_run(data_root, quick_run_of):
+    return quick_run_of("word2vec", "--manual-dir", data_root)  # shared with test_saved_models
 
 
 def test_quick_run_scores_every_embedding(quick_run):
