@@ -1,0 +1,1 @@
+"""Repository tools (not installed): `python -m tools.readme_results`."""

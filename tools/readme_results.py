@@ -1,0 +1,210 @@
+"""Renders the README's result tables from the committed `results/<lab>/<run>-seed<N>.json`.
+
+Each file is a final run's `metrics.json`, copied unchanged. A table sits in README.md between
+
+    <!-- results: simple_rnn/course -->
+    ...generated, do not edit...
+    <!-- /results -->
+
+and shows, per row (a variant or model of the run) and column (a metric), the value of the one
+seed measured, or `mean (min–max)` over every seed of `results/simple_rnn/course-seed*.json`.
+The tables a README may hold are listed in `TABLES` below.
+
+    python -m tools.readme_results           # rewrites README.md's tables in place
+    python -m tools.readme_results --check   # exit 1 and name the stale tables (tests, CI)
+"""
+
+import argparse
+import dataclasses
+import json
+import math
+import pathlib
+import re
+import statistics
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+MARKER = re.compile(r"(<!-- results: (?P<key>[\w/.-]+) -->\n)(?P<body>.*?)(<!-- /results -->)",
+                    re.DOTALL)
+
+
+def percent(value):
+    return f"{value:.1%}".replace("%", " %")
+
+
+def number(digits=3):
+    """A formatter with `digits` significant digits (1.23e-05, 0.0123, 123)."""
+    return lambda value: f"{value:.{digits}g}"
+
+
+def integer(value):
+    return f"{value:,.0f}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """One metric of a row: `row[key]`, formatted by `format`."""
+
+    title: str
+    key: str
+    format: object = dataclasses.field(default_factory=number)
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A README table: one row per entry of `metrics[rows]`, in the order of the first seed."""
+
+    rows: str  # the metrics.json key holding {row name: {metric: value}}
+    columns: tuple  # of Column
+    row_title: str = "variant"
+
+
+SIMPLE_RNN = Table("variants", (
+    Column("exact-sum accuracy", "accuracy", percent),
+    Column("bit accuracy", "bit_accuracy", percent),
+    Column("loss, mean of the last 100", "final_loss_mean_100"),
+    Column("largest gradient norm", "max_grad_norm"),
+))
+SEQ2SEQ = Table("variants", (
+    Column("free-running MSE", "free_running_mse"),
+    Column("on the half-step grid", "shifted_free_running_mse"),
+    Column("teacher-forced val MSE", "val_mse"),
+    Column("parameters", "params", integer),
+))
+ACTIVATIONS = Table("functions", (
+    Column("max abs error, value", "max_abs_error_value", number(2)),
+    Column("max abs error, derivative", "max_abs_error_derivative", number(2)),
+), row_title="function")
+
+# "<lab>/<run>": the files results/<lab>/<run>-seed<N>.json and how to show them.
+TABLES = {
+    "simple_rnn/course": SIMPLE_RNN,
+    "simple_rnn/corrected": SIMPLE_RNN,
+    "seq2seq/course": SEQ2SEQ,
+    "seq2seq/improved": SEQ2SEQ,
+    "activations/course": ACTIVATIONS,
+}
+
+
+def load_runs(results_dir, key):
+    """`{seed: metrics}` of `results_dir/<lab>/<run>-seed<N>.json`, by seed.
+
+    Raises:
+        ValueError: when there is none, or one of them is a `--quick` run.
+    """
+    lab, run = key.split("/")
+    runs = {}
+    for path in sorted((results_dir / lab).glob(f"{run}-seed*.json")):
+        match = re.fullmatch(rf"{re.escape(run)}-seed(\d+)\.json", path.name)
+        if not match:
+            continue
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+        if metrics.get("quick"):
+            raise ValueError(f"{path} is a --quick run; results/ holds final runs only")
+        runs[int(match.group(1))] = metrics
+    if not runs:
+        raise ValueError(f"no results/{lab}/{run}-seed<N>.json for the README table {key!r}")
+    return dict(sorted(runs.items()))
+
+
+def cell(values, format):
+    """One value as it is; several as `mean (min–max)`, over the finite ones, saying how many
+    were not (a diverged run's inf or NaN)."""
+    finite = [value for value in values if math.isfinite(value)]
+    if len(finite) == 1:
+        text = format(finite[0])
+    elif finite and min(finite) == max(finite):
+        text = f"{format(finite[0])} (every seed)"
+    elif finite:
+        text = f"{format(statistics.fmean(finite))} ({format(min(finite))}–{format(max(finite))})"
+    else:
+        text = ""
+    if len(finite) < len(values):
+        text += f"{'; ' if text else ''}{len(values) - len(finite)} of {len(values)} inf/NaN"
+    return text
+
+
+def _seeds(seeds):
+    seeds = list(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}–{seeds[-1]}"
+    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
+
+
+def render(key, table, runs):
+    """The Markdown of table `key` from `runs` (`{seed: metrics}`)."""
+    lab, run = key.split("/")
+    seeds = list(runs)
+    first = runs[seeds[0]]
+    spread = "mean (min–max) over the seeds" if len(seeds) > 1 else "one seed"
+    lines = [
+        f"*`results/{lab}/{run}-seed*.json`: {_seeds(seeds)} ({len(seeds)} "
+        f"run{'s' if len(seeds) > 1 else ''}); {spread}.*",
+        "",
+        "| " + " | ".join([table.row_title, *(c.title for c in table.columns)]) + " |",
+        "|" + "---|" * (len(table.columns) + 1),
+    ]
+    for row in first[table.rows]:
+        cells = []
+        for column in table.columns:
+            values = [metrics[table.rows][row][column.key] for metrics in runs.values()
+                      if row in metrics[table.rows]]
+            cells.append(cell(values, column.format))
+        lines.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def update(readme_text, results_dir):
+    """`readme_text` with every marked table rendered afresh from `results_dir`.
+
+    Raises:
+        ValueError: for a marker naming no entry of `TABLES`, or a table without results.
+    """
+    def replace(match):
+        key = match.group("key")
+        if key not in TABLES:
+            raise ValueError(f"README marker names an unknown table {key!r}: one of "
+                             f"{', '.join(TABLES)}")
+        body = render(key, TABLES[key], load_runs(results_dir, key))
+        return match.group(1) + body + match.group(4)
+
+    return MARKER.sub(replace, readme_text)
+
+
+def stale_tables(readme_text, results_dir):
+    """The keys of the tables whose README text differs from what the results give."""
+    fresh = {m.group("key"): m.group("body") for m in MARKER.finditer(update(readme_text,
+                                                                                results_dir))}
+    return [m.group("key") for m in MARKER.finditer(readme_text)
+            if fresh[m.group("key")] != m.group("body")]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tools.readme_results",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 when a table is stale")
+    parser.add_argument("--readme", type=pathlib.Path, default=REPO / "README.md")
+    parser.add_argument("--results", type=pathlib.Path, default=REPO / "results")
+    args = parser.parse_args(argv)
+    text = args.readme.read_text(encoding="utf-8")
+    try:
+        stale = stale_tables(text, args.results)
+        fresh = update(text, args.results)
+    except ValueError as error:
+        print(f"readme_results: error: {error}", file=sys.stderr)
+        return 1
+    if args.check:
+        if stale:
+            print(f"readme_results: stale README tables: {', '.join(stale)} (run python -m "
+                  "tools.readme_results)", file=sys.stderr)
+            return 1
+        return 0
+    args.readme.write_text(fresh, encoding="utf-8")
+    print(f"{len(MARKER.findall(fresh))} tables rendered; {len(stale)} changed"
+          + (f": {', '.join(stale)}" if stale else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
