@@ -135,8 +135,10 @@ def equalize(images, magnitude, sign, scale=1.0):
     magic = tf.bitcast(tf.constant(12582912.0, tf.float32), tf.int32)
     row_offset = tf.reshape(tf.range(n * channels) * 256, [n, channels])
     ids = tf.bitcast(rows + 12582912.0, tf.int32) - (magic - _per_channel(row_offset, width))
-    histogram = tf.math.bincount(
-        tf.reshape(ids, [-1]), minlength=n * channels * 256, maxlength=n * channels * 256
+    # Every id is in [0, n * channels * 256): the histogram's size is known, so no reduce_max
+    # over the data (as tf.math.bincount makes to size its output).
+    histogram = tf.raw_ops.DenseBincount(
+        input=tf.reshape(ids, [-1]), size=n * channels * 256, weights=tf.zeros([0], tf.int32)
     )
     histogram = tf.reshape(histogram, [n * channels, 256])
     # PIL: step = (pixels - count of the highest level present) // 255.

@@ -7,22 +7,27 @@
 `prefetch(AUTOTUNE)`; every pipeline runs 2 RandAugment ops per image at magnitude 0.5, then
 MixUp (alpha 0.4) on one-hot labels:
 
-- ours: `RandAugment(2, 0.5, ops=KERAS_CV_OPS)` (keras_cv's ten ops; nearest interpolation for
-  the geometric ops, our default) + `MixUp`, through `AugmentationPipeline.apply`;
-- ours_bilinear: the same with bilinear geometric ops, as keras_cv and keras use;
+- ours_bilinear: `RandAugment(2, 0.5, ops=KERAS_CV_OPS, interpolation="bilinear")` (keras_cv's
+  ten ops, bilinear geometric ops as keras_cv and keras use) + `MixUp`, through
+  `AugmentationPipeline.apply`: the like-for-like comparison, reported first;
+- ours: the same with nearest interpolation for the geometric ops (our default; faster);
 - keras_cv: `keras_cv.layers.RandAugment(augmentations_per_image=2, magnitude=0.5, rate=1.0)`
   (rate 1: both ops always applied, like ours) + `keras_cv.layers.MixUp`;
 - keras: `keras.layers.RandAugment(num_ops=2, factor=0.5)` + `keras.layers.MixUp`;
 - identity: the same dataset with no augmentation, the ceiling.
 
 Images per second are wall-clock over the timed batches, so they depend on the machine and on
-whatever else it runs: compare the ratios (`ours_vs_keras_cv`, ...), measured in the same run.
+whatever else it runs: compare the ratios (`ours_bilinear_vs_keras_cv`, `ours_vs_keras_cv`, ...),
+measured in the same run. The result also records the machine and its load average before and
+after the run.
 The pipelines are timed in `--rounds` interleaved rounds (each after one untimed batch), so a
 change of load hits them alike; each stops after `--batches` batches or `--seconds` seconds.
 """
 
 import argparse
 import json
+import os
+import platform
 import time
 
 import numpy as np
@@ -100,8 +105,8 @@ def _pipelines():
         return ds.map(lambda images, labels: (images, labels), num_parallel_calls=autotune)
 
     return {
-        "ours": ours("nearest"),
         "ours_bilinear": ours("bilinear"),
+        "ours": ours("nearest"),
         "keras_cv": keras_cv_pipeline,
         "keras": keras_pipeline,
         "identity": identity,
@@ -135,14 +140,17 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
         rounds: interleaved rounds (default 3, quick 1).
 
     Returns:
-        dict with `<name>_images_per_s`, `<name>_batches`, `<name>_cpu_ms_per_batch` and the
-        ratios `ours_vs_keras_cv`, `ours_vs_keras`, `ours_vs_identity`, ... of the pipelines that
-        ran.
+        dict: `headline` (the equal-interpolation ratio first, nearest beside it), the ratios
+        `ours_bilinear_vs_keras_cv`, `ours_vs_keras_cv` (nearest), `..._vs_keras`,
+        `..._vs_identity` of the pipelines that ran, then `<name>_images_per_s`,
+        `<name>_batches`, `<name>_cpu_ms_per_batch`, `machine` and `load_average_1m`.
     """
     batches = batches or (12 if quick else 150)
     seconds = seconds or (4.0 if quick else 24.0)
     rounds = rounds or (1 if quick else 3)
+    load_before = _load_average()
     results = {
+        "headline": None,  # filled in below, first in the printed JSON
         "image_shape": [IMAGE_SIZE, IMAGE_SIZE, 3],
         "batch_size": BATCH_SIZE,
         "num_ops": NUM_OPS,
@@ -165,12 +173,48 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
         results[f"{name}_batches"] = done
         # CPU time of this process per batch (all threads; includes prefetching ahead).
         results[f"{name}_cpu_ms_per_batch"] = round(1000 * cpu / done, 1)
-    for first, second in [("ours", "keras_cv"), ("ours", "keras"), ("ours_bilinear", "keras_cv"),
-                          ("ours", "identity"), ("keras_cv", "identity")]:
+    ratios = {}
+    for first, second in [("ours_bilinear", "keras_cv"), ("ours", "keras_cv"),
+                          ("ours_bilinear", "keras"), ("ours", "keras"),
+                          ("ours_bilinear", "identity"), ("ours", "identity"),
+                          ("keras_cv", "identity")]:
         a, b = results.get(f"{first}_images_per_s"), results.get(f"{second}_images_per_s")
         if a and b:
-            results[f"{first}_vs_{second}"] = round(a / b, 3)
-    return results
+            ratios[f"{first}_vs_{second}"] = round(a / b, 3)
+    bilinear, nearest = (ratios.get("ours_bilinear_vs_keras_cv"),
+                         ratios.get("ours_vs_keras_cv"))
+    if bilinear or nearest:
+        parts = [f"{bilinear:.2f}x keras_cv at the same (bilinear) interpolation" if bilinear
+                 else None, f"{nearest:.2f}x with nearest" if nearest else None]
+        results["headline"] = "ours: " + "; ".join(p for p in parts if p)
+    results.update({
+        "interpolation": {"ours_bilinear": "bilinear", "ours": "nearest", "keras_cv": "bilinear",
+                          "keras": "bilinear"},
+        "machine": _machine(),
+        "load_average_1m": {"before": load_before, "after": _load_average()},
+    })
+    # The ratios first (after the headline): they are what to read.
+    return {"headline": results.pop("headline"), **ratios, **results}
+
+
+def _load_average():
+    """The 1-minute load average (None where the OS has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def _machine():
+    """One line: CPU count and model, OS, TensorFlow version."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} CPUs ({model}), {platform.system()}, TF {tf.__version__}"
 
 
 def main(argv=None):

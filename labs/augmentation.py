@@ -81,6 +81,14 @@ DEMO_SYNONYMS = {
 }
 
 
+# What a pipeline grid needs said beside it.
+PIPELINE_FOOTERS = {
+    "course": "brightness adds one offset in [-0.8, 0.8] to every pixel (the course's "
+              "tf.image.random_brightness(0.8)): past about ±0.5 most pixels clip to white or "
+              "black, so some tiles are nearly blank. That is the course's setting, not a bug.",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class AugmentationConfig:
     image_size: int = 224  # the photo is centre-cropped square and resized to this (pixels)
@@ -165,20 +173,39 @@ def gallery_ops(config, randaugment):
 
 def describe(params, index, op=None):
     """Short text of image `index`'s sampled parameters, e.g. 'factor=0.47'."""
+    from augmentation import rand_augment_ops
+
     params = dict(params)
     parts = []
     if "op_index" in params and hasattr(op, "ops"):  # RandAugment: name the chosen ops
         chosen = [op.ops[i] for i in np.asarray(params.pop("op_index"))[index]]
         signs = np.asarray(params.pop("sign"))[index]
         magnitudes = np.asarray(params.pop("magnitude"))[index]
-        parts += [f"{name} {'-+'[int(s > 0)]}{m:.2f}"
-                  for name, s, m in zip(chosen, signs, magnitudes, strict=True)]
+        for name, sign, magnitude in zip(chosen, signs, magnitudes, strict=True):
+            if name in rand_augment_ops.OPS_WITHOUT_MAGNITUDE:
+                parts.append(name)
+            elif name in rand_augment_ops.SIGNED_OPS:  # the sign is the direction
+                parts.append(f"{name} {'-+'[int(sign > 0)]}{magnitude:.2f}")
+            else:  # solarize, posterize: a strength, no direction
+                parts.append(f"{name} {magnitude:.2f}")
+    if "erase" in params:  # RandomErasing: the box and fill only where it erased
+        if not np.asarray(params.pop("erase"))[index]:
+            return "not erased"
+        top, left, height, width = np.asarray(params.pop("box"))[index]
+        parts.append(f"box {height}x{width} at y={top}, x={left}")
+    if "offset" in params:  # RandomCrop: (top, left) of the window
+        top, left = np.asarray(params.pop("offset"))[index]
+        parts.append(f"window at y={top}, x={left}")
     for key, value in params.items():
         value = np.asarray(value)[index]
         if value.size > 4:  # e.g. a per-pixel fill
             continue
+        if value.size == 1:
+            value = value.reshape(())  # a per-image scalar kept as (1, 1, 1): print it as one
         if value.dtype == bool:
             parts.append(key.replace("flip_", "") if value.all() else "")
+        elif np.issubdtype(value.dtype, np.floating) and value.ndim == 0:
+            parts.append(f"{key}={float(value):.2f}")
         elif np.issubdtype(value.dtype, np.floating):
             parts.append(f"{key}={np.array2string(value, precision=2, separator=',')}")
         else:
@@ -186,21 +213,63 @@ def describe(params, index, op=None):
     return "\n".join(p for p in parts if p) or "unchanged"
 
 
-def show_grid(images, titles, title, columns):
-    """A grid of images (values clipped to [0, 1]) with a title per tile; returns the figure."""
+def describe_pipeline(steps, index, per_line=2):
+    """What pipeline image `index` got, compactly: the steps applied to it with their values,
+    e.g. 'flip left-right, contrast 0.43' / 'brightness -0.47, rot90 k=1'."""
+    parts = []
+    for step in steps:
+        if not np.asarray(step["applied"])[index]:
+            continue
+        name = type(step["op"]).__name__.replace("Random", "").lower()
+        params = step["params"]
+        if params is None:
+            parts.append(name)
+            continue
+        text = describe({k: v.numpy() for k, v in params.items()}, index, step["op"])
+        if text in ("", "unchanged"):
+            continue  # e.g. a flip whose coin said no
+        if name == "flip":
+            parts += [{"horizontal": "flip left-right", "vertical": "flip up-down"}[t]
+                      for t in text.split("\n")]
+            continue
+        # 'delta=-0.47' -> '-0.47': the op's name says what the value is (k= stays for rot90).
+        value = text.split("=", 1)[1] if "=" in text and not text.startswith("k=") else text
+        parts.append(f"{name} {value}".replace("\n", ", "))
+    lines = [", ".join(parts[i:i + per_line]) for i in range(0, len(parts), per_line)]
+    return "\n".join(lines) or "unchanged"
+
+
+def show_grid(images, titles, title, columns, footer=None, true_scale=False):
+    """A grid of images (values clipped to [0, 1]) with a title per tile; returns the figure.
+
+    With `true_scale`, every tile has the first image's pixel extent, so a smaller image (a
+    crop) is drawn at its real size in the corner instead of being stretched to the tile.
+    """
     from labs.kit.plotting import plt
 
     rows = int(np.ceil(len(images) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.7 * rows + 0.4),
-                             squeeze=False)
+    title_lines = max(str(t).count("\n") + 1 for t in titles)
+    fig, axes = plt.subplots(rows, columns, figsize=(
+        2.2 * columns, (2.3 + 0.13 * title_lines) * rows + 0.4 + (0.4 if footer else 0.0)),
+        squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
+    full_height, full_width = np.shape(images[0])[:2]
     # The grid can have more tiles than images: the spare ones stay blank.
     for ax, image, tile_title in zip(axes.flat, images, titles, strict=False):
-        ax.imshow(np.clip(image, 0.0, 1.0))
+        height, width = np.shape(image)[:2]
+        ax.imshow(np.clip(image, 0.0, 1.0), extent=(0, width, height, 0))
+        if true_scale:
+            ax.set_xlim(0, full_width)
+            ax.set_ylim(full_height, 0)
+            ax.axis("on")  # a frame shows the full tile the crop sits in
+            ax.set_xticks([])
+            ax.set_yticks([])
         ax.set_title(tile_title, fontsize=7)
     fig.suptitle(title)
-    fig.tight_layout()
+    if footer:
+        fig.text(0.5, 0.005, footer, ha="center", va="bottom", fontsize=8, wrap=True)
+    fig.tight_layout(rect=(0, 0.05 if footer else 0, 1, 1))
     return fig
 
 
@@ -228,8 +297,17 @@ def run_galleries(experiment, photo, config, args):
         else:  # keras_cv / keras layers: no parameters to show
             augmented = op(batch).numpy()
             titles = [f"sample {i + 1}" for i in range(len(augmented))]
+        crops = name == "random_crop"
+        footer = (f"{op.height}x{op.width} windows drawn at their real size in the "
+                  f"{config.image_size}x{config.image_size} frame; y = rows from the top, "
+                  "x = columns from the left" if crops else None)
+        if name == "random_crop_resize":
+            footer = (f"the same {op.height}x{op.width} windows, each resized back to "
+                      f"{config.image_size}x{config.image_size} (a zoom); y = rows from the "
+                      "top, x = columns from the left")
         fig = show_grid([photo, *augmented], ["original", *titles],
-                        f"{name}: {type(op).__name__}", columns=min(5, len(augmented) + 1))
+                        f"{name}: {type(op).__name__}", columns=min(5, len(augmented) + 1),
+                        footer=footer, true_scale=crops)
         experiment.save_figure(fig, f"gallery_{name}.png")
     return described
 
@@ -305,6 +383,8 @@ def main(argv=None):
 
 
 def _run(experiment, args, config):
+    import tensorflow as tf
+
     import augmentation as aug
 
     out = experiment.out
@@ -315,17 +395,25 @@ def _run(experiment, args, config):
     ops = run_galleries(experiment, photo, config, args)
 
     pipeline = aug.make_pipeline(config.pipeline, seed=args.seed)
-    grid = pipeline(np.repeat(photo[None], config.pipeline_samples, axis=0), seed=args.seed)
+    # explain(): the same images as pipeline(batch, seed=...), plus what each step drew.
+    grid, steps = pipeline.explain(np.repeat(photo[None], config.pipeline_samples, axis=0),
+                                   seed=args.seed)
     erasing = aug.RandomErasing(0.5, (0.02, 0.4), (0.2, 0.8))
-    erased = erasing(np.repeat(photo[None], config.erasing_samples, axis=0), seed=args.seed + 1)
+    erasing_batch = np.repeat(photo[None], config.erasing_samples, axis=0)
+    erasing_params = erasing.sample(tf.shape(erasing_batch), args.seed + 1)
+    erased = erasing.apply(tf.constant(erasing_batch), erasing_params)
     if experiment.plots:
         columns = int(np.ceil(np.sqrt(config.pipeline_samples)))
-        fig = show_grid(grid.numpy(), [""] * len(grid), f"'{config.pipeline}' pipeline: "
-                        f"{len(grid)} samples", columns)
+        footer = PIPELINE_FOOTERS.get(config.pipeline)
+        fig = show_grid(grid.numpy(), [describe_pipeline(steps, i) for i in range(len(grid))],
+                        f"'{config.pipeline}' pipeline: {len(grid)} samples, each titled with "
+                        "the steps it got", columns, footer=footer)
         experiment.save_figure(fig, "pipeline.png")
         columns = int(np.ceil(np.sqrt(config.erasing_samples)))
-        fig = show_grid(erased.numpy(), [""] * len(erased),
-                        "random erasing (p=0.5, area 0.02-0.4, aspect 0.2-0.8)", columns)
+        params = {k: v.numpy() for k, v in erasing_params.items()}
+        fig = show_grid(erased.numpy(), [describe(params, i) for i in range(len(erased))],
+                        "random erasing (p=0.5, area 0.02-0.4, aspect 0.2-0.8, one fill value "
+                        "~ U(0, 1))", columns)
         experiment.save_figure(fig, "random_erasing.png")
 
     names = ["photo" if args.image else "hopper", "present"]

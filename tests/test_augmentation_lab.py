@@ -65,3 +65,40 @@ def test_epochs_are_refused():
     with pytest.raises(SystemExit) as error:
         lab.main(["--epochs", "3"])
     assert error.value.code == 2
+
+
+def test_tile_titles_say_only_what_happened():
+    import numpy as np
+
+    import augmentation as aug
+
+    erasing = {"erase": np.array([True, False]), "box": np.array([[3, 4, 10, 20], [1, 2, 3, 4]]),
+               "fill": np.array([0.3, 0.7]).reshape(2, 1, 1, 1)}
+    assert lab.describe(erasing, 0) == "box 10x20 at y=3, x=4\nfill=0.30"
+    assert lab.describe(erasing, 1) == "not erased"
+    assert lab.describe({"offset": np.array([[12, 80]])}, 0) == "window at y=12, x=80"
+    randaugment = aug.RandAugment(ops=("solarize", "rotate", "equalize"))
+    params = {"op_index": np.array([[0, 1], [2, 1]]), "sign": np.array([[-1.0, -1.0]] * 2),
+              "magnitude": np.array([[0.5, 0.25]] * 2)}
+    # solarize has a strength but no direction; equalize neither; rotate both.
+    assert lab.describe(params, 0, randaugment) == "solarize 0.50\nrotate -0.25"
+    assert lab.describe(params, 1, randaugment) == "equalize\nrotate -0.25"
+
+
+def test_pipeline_tiles_name_the_steps_each_image_got():
+    import numpy as np
+
+    import augmentation as aug
+
+    pipeline = aug.AugmentationPipeline(
+        [aug.RandomFlip("horizontal", rate=1.0), (aug.RandomBrightness(0.5), 0.5)]
+    )
+    images = np.random.default_rng(0).uniform(0, 1, (16, 8, 8, 3)).astype("float32")
+    augmented, steps = pipeline.explain(images, seed=3)
+    np.testing.assert_array_equal(augmented, pipeline(images, seed=3))  # the same images
+    titles = [lab.describe_pipeline(steps, i) for i in range(16)]
+    assert all(t.startswith("flip left-right") for t in titles)
+    brightened = np.asarray(steps[1]["applied"])
+    assert 0 < brightened.sum() < 16
+    for title, applied in zip(titles, brightened, strict=True):
+        assert ("brightness" in title) == applied
