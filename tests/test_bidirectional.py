@@ -13,6 +13,7 @@ from labs.bidirectional.__main__ import PRESETS, main
 from labs.bidirectional.clipping_study import QUICK_STUDY_STEPS
 from labs.data.spoken_digit import load_spoken_digit, waveform_batches
 from labs.data.wav import read_wav, trim_silence
+from models.spoken_digit import MODERN_MODELS
 from tests.conftest import REPO, kill_when, run_module
 from tests.test_spoken_digit_models import COURSE_PARAMS
 from tests.wav_files import tone, write_wav
@@ -48,7 +49,7 @@ def test_modern_quick_run_writes_the_output_contract(modern_run):
     assert metrics["lab"] == "bidirectional" and metrics["quick"] is True
     assert metrics["preset"] == "modern" and metrics["split"] == "official"
     assert metrics["config"]["epochs"] == 2 and metrics["config"]["clips"]["test"] == 16
-    assert list(metrics["models"]) == ["conv1d", "simple_rnn", "gru", "bilstm"]
+    assert list(metrics["models"]) == list(MODERN_MODELS)
     for row in metrics["models"].values():
         assert set(row) == MODEL_KEYS
         assert row["params"] <= 250_000 and row["epochs"] == 2
@@ -57,7 +58,7 @@ def test_modern_quick_run_writes_the_output_contract(modern_run):
     assert vote["models"] == list(metrics["models"])
     assert vote["params"] == sum(row["params"] for row in metrics["models"].values())
     assert vote["path"] == str(out / "models" / "ensemble.keras")
-    # The best of the four and their vote by validation accuracy; a tie goes to the vote.
+    # The best of the models and their vote by validation accuracy; a tie goes to the vote.
     best = metrics["best"]
     candidates = {**metrics["models"], "ensemble": vote}
     top = max(row["val_accuracy"] for row in candidates.values())
@@ -65,7 +66,7 @@ def test_modern_quick_run_writes_the_output_contract(modern_run):
     assert best["name"] == ("ensemble" if vote["val_accuracy"] == top else best["name"])
     assert best["test_accuracy"] == candidates[best["name"]]["test_accuracy"]
     assert best["path"] == str(out / "models" / "best.keras")
-    for name in ["conv1d", "simple_rnn", "gru", "bilstm", "ensemble", "best"]:
+    for name in [*MODERN_MODELS, "ensemble", "best"]:
         assert (out / "models" / f"{name}.keras").is_file()
     for plot in ["training_accuracy", "training_loss", "comparison", "confusion_matrix", "digits"]:
         assert (out / f"{plot}.png").stat().st_size > 10_000, plot
@@ -102,7 +103,7 @@ def test_reported_accuracy_is_the_saved_models_accuracy(modern_run, quick_test_c
 def test_saved_vote_in_a_fresh_process_is_the_mean_of_its_members(modern_run, quick_test_clips,
                                                                   manual_dir, data_dir, tmp_path):
     """ensemble.keras, loaded by plain `keras.saving.load_model` after `import models` in a new
-    process outside the repository, gives the mean of the four saved models' probabilities, and
+    process outside the repository, gives the mean of the six saved models' probabilities, and
     its accuracies are the reported ones."""
     out, metrics = modern_run
     waveforms, labels = quick_test_clips

@@ -4,6 +4,8 @@ clipping.
 What you will learn:
 - how Conv1D, SimpleRNN, GRU and a bidirectional LSTM compare on the same audio, on the course's raw
   samples and on log-mel features computed inside the model;
+- why models that read a clip differently (log-mel, PCEN, the spoken part stretched to a fixed
+  length) vote better together than any of them alone on an unheard voice;
 - why features, normalisation and augmentation matter more than the recurrent cell;
 - what gradient clipping (`clipvalue`, `clipnorm`, `global_clipnorm`) does to the real gradient
   norm;
@@ -14,7 +16,7 @@ It reproduces the course notebook `3_4_spoken_digit` (`--preset course`: five mo
 default).
 
 Commands:
-    python -m labs.bidirectional                       # modern preset: 4 models, official split
+    python -m labs.bidirectional                       # modern preset: 6 models + vote, official
     python -m labs.bidirectional --preset course       # the notebook, then the clipping study
     python -m labs.bidirectional --split speaker --models conv1d   # 5 unseen-voice folds
     python -m labs.bidirectional --preset course --clipnorm 1.0   # clip every model's gradients

@@ -11,7 +11,6 @@ from labs.bidirectional.train import ensemble, summarise, train_and_evaluate, vo
 from labs.data.spoken_digit import SPEAKERS, SPLITS, load_spoken_digit
 from models.spoken_digit import (
     COURSE_ARCHITECTURES,
-    MODERN_ARCHITECTURES,
     MODERN_MODELS,
     FrontEndConfig,
 )
@@ -44,7 +43,7 @@ class Config:
 
 PRESETS = {
     # Ours: log-mel features inside the model, augmentation, early stopping, the official split.
-    "modern": Config(split="official", models=MODERN_ARCHITECTURES, course_models=False,
+    "modern": Config(split="official", models=tuple(MODERN_MODELS), course_models=False,
                      epochs=30, batch_size=32, learning_rate=3e-3, weight_decay=1e-3,
                      patience=10, clipping_study=False),
     # The notebook: raw samples, no normalisation, Adam(1e-3), batch 8, `fit` without epochs (= 1).

@@ -22,7 +22,7 @@ def add_parser(subparsers):
         description="Classify spoken-digit wav files (PCM, any rate, mono or stereo, any length).")
     parser.add_argument("--model", type=pathlib.Path, action="append",
                         help=f"a saved model (default: {DEFAULT_MODEL}, which the default run "
-                             "saves: the best by validation of the four models and their vote); "
+                             "saves: the best by validation of its models and their vote); "
                              "give it several times to average the models' probabilities")
     parser.add_argument("wavs", nargs="+", type=pathlib.Path, help="wav files to classify")
     return parser
