@@ -107,7 +107,8 @@ def query_parser():
     similar = commands.add_parser("similar", help="nearest neighbours of each WORD")
     similar.add_argument("words", nargs="+", metavar="WORD")
     analogy = commands.add_parser("analogy", help="A : B :: C : ?  (the words nearest B - A + C)")
-    analogy.add_argument("words", nargs=3, metavar=("A", "B", "C"))
+    # One metavar: a tuple of them crashes argparse's --help for a positional (Python 3.11).
+    analogy.add_argument("words", nargs=3, metavar="WORD", help="A B C, for A : B :: C : ?")
     for command in (similar, analogy):
         command.add_argument("--run", type=pathlib.Path, default=pathlib.Path("runs") / LAB,
                              help="the run's output dir (default: %(default)s)")

@@ -260,10 +260,15 @@ TF_CHATTER = ("absl::InitializeLog", "I0000", "E0000", "W0000", "oneDNN", "cuda"
 LAB_NAMES = [lab.name for lab in LABS]
 
 
-@pytest.mark.parametrize("lab", LAB_NAMES)
-def test_help_is_only_the_help(lab):
+SUBCOMMANDS = [("attention", "translate"), ("word2vec", "similar"), ("word2vec", "analogy"),
+               ("language_model", "predict"), ("language_model", "generate"),
+               ("language_model", "compare"), ("bidirectional", "predict")]
+
+
+@pytest.mark.parametrize("lab, command", [(lab, None) for lab in LAB_NAMES] + SUBCOMMANDS)
+def test_help_is_only_the_help(lab, command):
     # No TensorFlow before the flags are parsed: nothing but argparse's text, on stdout.
-    result = run_module(f"labs.{lab}", "--help", timeout=120)
+    result = run_module(f"labs.{lab}", *([command] if command else []), "--help", timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stderr == "", result.stderr[-2000:]
     assert result.stdout.startswith(f"usage: python -m labs.{lab}")
