@@ -30,8 +30,13 @@ import os
 import platform
 import time
 
-import numpy as np
-import tensorflow as tf
+# Before TensorFlow loads: its C++ INFO and WARNING lines (grappler's "Error in PredictCost() for
+# the op: CropAndResize" for every tf.data graph with nearest row shifts, oneDNN notices) are
+# noise here; errors still print. An explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from augmentation import KERAS_CV_OPS, AugmentationPipeline, MixUp, RandAugment
 
