@@ -29,8 +29,12 @@ Commands:
 
 Outputs (in --output-dir, default runs/augmentation):
     gallery_<op>.png   the photo and augmented copies, each titled with its sampled parameters
-    pipeline.png       the preset's combined pipeline (course: 36 samples, 6x6)
-    random_erasing.png 16 random-erasing samples (course parameters)
+                       (random crops drawn at their real size; offsets as y = row, x = column)
+    pipeline.png       the preset's combined pipeline (course: 36 samples, 6x6), each tile titled
+                       with the steps it got; the course's brightness ±0.8 leaves some tiles
+                       nearly black or white, as the footer says
+    random_erasing.png 16 random-erasing samples (course parameters), each titled with its box
+                       and fill, or "not erased"
     mixup.png          MixUp of two photos with the mixed one-hot labels on each tile
     cutmix.png         the same for CutMix (labels mixed by pasted area)
     eda.txt            EDA sentences, also printed
