@@ -50,6 +50,8 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
     {"tokens": {"train", "valid", "test": int},          # targets scored (every token)
      "model": {"params": int, "epochs": int, "train_seconds": float, "epoch_seconds": float,
                "valid_perplexity": float, "test_perplexity": float,   # exact full softmax
+               "float32_perplexity": {"valid", "test"} or None,  # bfloat16 presets: recomputed
+                                                                  # with float32 recurrent layers
                "train_perplexity": [float per epoch],   # first train_eval_tokens, dropout off
                "valid_perplexity_per_epoch": [float],
                "gradient_norm": {"steps", "median", "max": float, "clipped_fraction": float}},
@@ -88,6 +90,8 @@ class Config:
     clip_norm: float = 5.0  # clip gradients by this global norm
     epochs: int = 13  # passes over the training text
     sampled_softmax: int = 0  # > 0: training softmax over this many sampled classes
+    precision: str = "float32"  # "mixed_bfloat16": recurrent layers multiply in bfloat16
+    unigram_bias: bool = False  # output bias starts at log unigram frequencies of the training text
     train_eval_tokens: int = 73_760  # train perplexity measured on this prefix (valid's size)
     max_tokens: int = 0  # > 0: cut every split to this many tokens (--quick)
 
@@ -99,23 +103,28 @@ class Config:
 
 
 PRESETS = {
-    "default": Config(layers=1, units=512, embedding_dim=512, tied=True, dropout=0.4,
+    "default": Config(layers=1, units=512, embedding_dim=512, tied=True, dropout=0.5,
                       init_scale=0.0, batch_size=64, unroll=35, optimizer="adam",
-                      learning_rate=2e-3, schedule="cosine", epochs=8, sampled_softmax=1024),
+                      learning_rate=3e-3, schedule="cosine", epochs=18, sampled_softmax=1024,
+                      precision="mixed_bfloat16", unigram_bias=True, train_eval_tokens=20_000),
     "course": Config(layers=1, units=100, embedding_dim=100, init_scale=0.0, unroll=35,
                      learning_rate=20.0, schedule="constant", clip_norm=0.25, epochs=4),
     "small": Config(),
-    "long": Config(units=650, embedding_dim=650, tied=True, dropout=0.5, init_scale=0.0,
+    "long": Config(units=640, embedding_dim=640, tied=True, dropout=0.5, init_scale=0.0,
                    batch_size=64, unroll=35, optimizer="adam", learning_rate=2e-3,
-                   schedule="cosine", epochs=20, sampled_softmax=2048),
+                   schedule="cosine", epochs=40, sampled_softmax=2048,
+                   precision="mixed_bfloat16", unigram_bias=True, train_eval_tokens=20_000),
 }
 
 
-def build(config, vocabulary_size, steps_per_epoch):
-    """The compiled model of `config`, its learning-rate schedule counted in steps."""
+def build(config, vocabulary_size, steps_per_epoch, train_tokens=None):
+    """The compiled model of `config`, its learning-rate schedule counted in steps.
+
+    `train_tokens` (the training text's ids) sets the output bias when `config.unigram_bias`.
+    """
     import keras
 
-    from models.language_model import build_language_model
+    from models.language_model import build_language_model, unigram_log_probabilities
 
     rate = config.learning_rate
     if config.schedule == "step":
@@ -125,12 +134,15 @@ def build(config, vocabulary_size, steps_per_epoch):
     elif config.schedule == "cosine":
         rate = keras.optimizers.schedules.CosineDecay(rate, steps_per_epoch * config.epochs)
     optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[config.optimizer]
-    return build_language_model(
+    model = build_language_model(
         vocabulary_size, optimizer=optimizer(rate, global_clipnorm=config.clip_norm),
         batch_size=config.batch_size, unroll=config.unroll, embedding_dim=config.embedding_dim,
         units=config.units, layers=config.layers, cell=config.cell, tied=config.tied,
         dropout=config.dropout, init_scale=config.init_scale,
-        sampled_softmax=config.sampled_softmax)
+        sampled_softmax=config.sampled_softmax, precision=config.precision)
+    if config.unigram_bias:
+        model.output_bias.assign(unigram_log_probabilities(train_tokens, vocabulary_size))
+    return model
 
 
 def main(argv=None):
@@ -165,7 +177,7 @@ def main(argv=None):
         norms = StepLogger(keys=("gradient_norm",))
         train_perplexity = ExactPerplexity(train_slice.dataset(with_weights=True))
         result = experiment.fit(
-            args.preset, lambda: build(config, len(ptb.vocabulary), train.steps),
+            args.preset, lambda: build(config, len(ptb.vocabulary), train.steps, ptb.train[cut]),
             train.dataset(), epochs=config.epochs,
             validation=evaluation["valid"].dataset(with_weights=True),
             callbacks=[ResetStates(), train_perplexity, norms],
@@ -177,6 +189,11 @@ def main(argv=None):
         model = result.model
         final = {part: evaluate_perplexity(model, batches.dataset(with_weights=True))
                  for part, batches in evaluation.items()}
+        if config.precision != "float32":  # the same weights, every multiplication in float32
+            exact = for_inference(model, batch, precision="float32")
+            exact.compile()  # evaluate needs it; no training
+            final["float32"] = {part: evaluate_perplexity(exact, b.dataset(with_weights=True))
+                                for part, b in evaluation.items()}
         gradient_norms = np.array(norms.values["gradient_norm"])
         experiment.results["tokens"] = {"train": train.tokens,
                                         **{p: b.tokens for p, b in evaluation.items()}}
@@ -184,6 +201,7 @@ def main(argv=None):
             "params": model.count_params(), "epochs": result.epochs,
             "train_seconds": result.train_seconds, "epoch_seconds": result.epoch_seconds,
             "valid_perplexity": final["valid"], "test_perplexity": final["test"],
+            "float32_perplexity": final.get("float32"),
             "train_perplexity": history["perplexity"],
             "valid_perplexity_per_epoch": history["val_perplexity"],
             "gradient_norm": _summary(gradient_norms, config.clip_norm)}
@@ -285,6 +303,8 @@ def _write_distribution(path, vocabulary, probabilities):
 
 
 def _summary(norms, clip_norm):
+    if not norms.size:  # a model reused from before a restart: no step logged in this process
+        return {"steps": 0, "median": None, "max": None, "clipped_fraction": None}
     return {"steps": int(norms.size), "median": float(np.median(norms)),
             "max": float(norms.max()), "clipped_fraction": float(np.mean(norms > clip_norm))}
 

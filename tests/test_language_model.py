@@ -3,6 +3,7 @@
 Every lab run here is `--quick` on the real staged PTB (tiny model, first 1,500 tokens).
 """
 
+import dataclasses
 import re
 
 import keras
@@ -12,7 +13,12 @@ import pytest
 from labs import language_model as lab
 from labs.data import DataError
 from labs.data.token_stream import stream_batches
-from models.language_model import LanguageModel, build_language_model, evaluate_perplexity
+from models.language_model import (
+    LanguageModel,
+    build_language_model,
+    evaluate_perplexity,
+    unigram_log_probabilities,
+)
 from models.reference.language_model import (
     cross_entropy,
     language_model_backward,
@@ -154,11 +160,39 @@ def test_training_lowers_the_loss_and_reports_the_raw_gradient_norm():
 
 def test_model_config_round_trips():
     model = LanguageModel(50, embedding_dim=8, units=6, layers=1, cell="gru", tied=True,
-                          dropout=0.3, sampled_softmax=5)
+                          dropout=0.3, sampled_softmax=5, precision="mixed_bfloat16")
     again = LanguageModel.from_config(model.get_config())
     assert again.get_config() == model.get_config()
     with pytest.raises(ValueError, match="cell"):
         LanguageModel(50, cell="rnn")
+    with pytest.raises(ValueError, match="precision"):
+        LanguageModel(50, precision="float16")
+
+
+def test_bfloat16_recurrent_layers_give_float32_logits_close_to_float32():
+    full = _model(True, 8, batch=2, unroll=3)
+    bf16 = LanguageModel.from_config({**full.get_config(), "precision": "mixed_bfloat16",
+                                      "name": "bf16"})
+    bf16(np.zeros((2, 3), "int32"))
+    bf16.set_weights(full.get_weights())
+    assert bf16.rnns[0].compute_dtype == "bfloat16" and bf16.rnns[0].variable_dtype == "float32"
+    tokens = np.random.default_rng(5).integers(0, 30, (2, 3))
+    full.reset_state()
+    bf16.reset_state()
+    exact, rounded = np.asarray(full(tokens)), bf16(tokens)
+    # the output layer and softmax stay float32
+    assert keras.backend.standardize_dtype(rounded.dtype) == "float32"
+    np.testing.assert_allclose(np.asarray(rounded), exact, atol=0.1)  # bfloat16: 8 bits
+    assert not np.allclose(np.asarray(rounded), exact, atol=1e-6)  # it did round
+
+
+def test_unigram_bias_predicts_the_training_frequencies():
+    tokens = np.array([0, 0, 0, 1, 2, 0, 1])
+    log_p = unigram_log_probabilities(tokens, 4)
+    np.testing.assert_allclose(np.exp(log_p), np.array([5, 3, 2, 1]) / 11, rtol=1e-6)
+    config = dataclasses.replace(lab.PRESETS["default"].quick(), unigram_bias=True)
+    model = lab.build(config, 4, steps_per_epoch=1, train_tokens=tokens)
+    np.testing.assert_allclose(np.asarray(model.output_bias), log_p)
 
 
 # --- the lab ------------------------------------------------------------------------------------
