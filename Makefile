@@ -43,9 +43,11 @@ benchmarks: setup
 
 # The course notebooks (notebooks/*.ipynb). JupyterLab comes from its own pinned file, so CI and
 # `make test` do not install it; run from this venv, its "Python 3" kernel is this venv's python.
+# Their runs go to notebooks/runs/ (ignored by git). As root (a container), Jupyter wants --allow-root.
 NOTEBOOK_ARGS ?=
 notebooks: setup $(VENV)/.jupyterlab  ## open the notebooks in JupyterLab (NOTEBOOK_ARGS=--no-browser ...)
-	$(BIN)/jupyter lab $(NOTEBOOK_ARGS) notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) \
+		$(NOTEBOOK_ARGS)
 
 $(VENV)/.jupyterlab: requirements-notebooks.txt
 	$(BIN)/pip install -r requirements-notebooks.txt

@@ -63,10 +63,10 @@ def parameters():
         bilingual(
             "**パラメータ**: `QUICK = True` にすると、どのセルも数秒〜数十秒で終わる最小設定"
             "（`--quick`）で動きます。CI はこのセルを `QUICK = True` に書き換えて全セルを実行します。"
-            "`False` のままなら講座と同じ本番の設定です。",
+            "`False` のままなら各演習の既定の（本番の）設定です。",
             "**Parameters**: `QUICK = True` runs every cell at the smallest settings (`--quick`), "
             "seconds each; CI flips this cell to `QUICK = True` and runs the whole notebook. "
-            "Left at `False`, the lab runs at its real settings.",
+            "Left at `False`, the lab runs at its default, full settings.",
         ),
         code("QUICK = False  # True: the lab's --quick settings (what CI runs)",
              tags=("parameters",)),
@@ -101,7 +101,7 @@ def setup(lab):
                 os.environ["LABS_MANUAL_DIR"] = str(_shared)
                 os.environ.setdefault("NLTK_DATA", str(_shared / "nltk_data"))
 
-            OUT = pathlib.Path("runs") / "notebooks" / "{lab}"  # the lab's --output-dir
+            OUT = pathlib.Path("runs") / "{lab}"  # the lab's --output-dir, beside this notebook
             QUICK_FLAG = ["--quick"] if QUICK else []
 
 
@@ -1331,11 +1331,291 @@ def bidirectional():
         body)
 
 
+def augmentation():
+    body = [
+        bilingual(
+            "## 1. 拡張は「パラメータを引く」と「適用する」の2段階\n\n"
+            "各操作は `sample(batch_shape, seed)` でランダムなパラメータを引き、"
+            "`apply(images, params)` で適用します。シードが同じなら同じバッチになるので、"
+            "再現でき、テストできます。講座の写真（matplotlib 同梱の Grace Hopper）を使います。",
+            "An augmentation is two steps: `sample(batch_shape, seed)` draws its random "
+            "parameters and `apply(images, params)` applies them, so a seed reproduces a batch. "
+            "The photo is Grace Hopper's portrait that ships with matplotlib.",
+        ),
+        code("""
+            import tensorflow as tf
+
+            import augmentation
+            from labs import augmentation as lab
+
+            size = 64 if QUICK else 224
+            photo = lab.load_photo(lab.sample_photo_path(lab.DEFAULT_PHOTO), size)  # (H, W, 3)
+            images = tf.repeat(photo[None], 8, axis=0)  # a batch of 8 copies
+
+            flip = augmentation.RandomFlip("horizontal", seed=123)
+            params = flip.sample(tf.shape(images), seed=(1, 2))
+            print({k: v.numpy().tolist() for k, v in params.items()})
+            flipped = flip.apply(images, params)
+            np.testing.assert_array_equal(flipped, flip.apply(images, params))  # same params, same
+            fig, axes = plt.subplots(1, 8, figsize=(14, 2))
+            for ax, image in zip(axes, flipped.numpy(), strict=True):
+                ax.imshow(image)
+                ax.axis("off")
+            """),
+        bilingual(
+            "## 2. 講座の操作とギャラリー\n\n反転・切り抜き（100×100）・コントラスト $U(0.4, 0.6)$・"
+            "明るさ $\\pm 0.8$・色相 $\\pm 0.1$・rot90、Random Erasing（確率0.5、面積比 $0.02$〜$0.4$、"
+            "縦横比 $0.2$〜$0.8$）、ガウシアンぼかし "
+            "$G(x, y) = \\dfrac{1}{2\\pi\\sigma^2} e^{-(x^2+y^2)/2\\sigma^2}$、RandAugment。"
+            "演習はそれぞれのギャラリーを、引いたパラメータをタイトルにして描きます。",
+            "The course's ops (flips, crop, contrast, brightness, hue, rot90), random erasing, "
+            "Gaussian blur and RandAugment; the lab draws a gallery of each, every tile titled "
+            "with its sampled parameters.",
+        ),
+        code("""
+            metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+            galleries = sorted(p.name for p in OUT.glob("gallery_*.png"))
+            print(galleries)
+            show(*galleries[:3], "pipeline.png", "random_erasing.png")
+            """),
+        bilingual(
+            "## 3. MixUp と CutMix\n\n$\\lambda \\sim \\mathrm{Beta}(0.4, 0.4)$ で2枚の画像とその "
+            "one-hot ラベルを同じ比で混ぜます:\n\n"
+            "$$\\tilde x = \\lambda x_i + (1 - \\lambda) x_j, \\qquad "
+            "\\tilde y = \\lambda y_i + (1 - \\lambda) y_j$$\n\n"
+            "CutMix は $x_j$ の長方形を貼り、ラベルは貼った面積の比で混ぜます。",
+            "MixUp blends two images and their one-hot labels with one λ ~ Beta(0.4, 0.4); "
+            "CutMix pastes a rectangle of the other image and mixes the labels by its area.",
+        ),
+        code('show("mixup.png", "cutmix.png")'),
+        bilingual(
+            "## 4. 文章の拡張: EDA\n\n同義語置換・ランダム挿入・ランダム入れ替え・ランダム削除"
+            "（Wei & Zou, 2019）。",
+            "EDA for text: synonym replacement, random insertion, random swap, random deletion "
+            "(Wei & Zou, 2019).",
+        ),
+        code("""
+            print((OUT / "eda.txt").read_text()[:1500])
+            """),
+        bilingual(
+            "同じパイプラインを `tf.data` に入れれば `model.fit` にそのまま使えます: "
+            "`augmentation.make_pipeline('strong', seed=0).apply(dataset.batch(32))`。",
+            "The same pipeline goes into `tf.data` for `model.fit`: "
+            "`augmentation.make_pipeline('strong', seed=0).apply(dataset.batch(32))`.",
+        ),
+        *exercises_intro(),
+        bilingual(
+            "### 演習 1: MixUp\n\n引いた `lam`（形 `(B,)`）と相手 `partner` で画像を混ぜてください。"
+            "`lam` は `(B, 1, 1, 1)` に整形してから掛けます。",
+            "Exercise 1: MixUp with the sampled `lam` (reshaped to (B, 1, 1, 1)) and `partner`.",
+        ),
+        code("""
+            mixup = augmentation.MixUp(alpha=0.4)
+            batch = tf.random.stateless_uniform([6, 8, 8, 3], seed=(3, 4))
+            mix_params = mixup.sample(tf.shape(batch), seed=(5, 6))
+
+
+            def my_mixup(images, lam, partner):
+                lam = np.reshape(lam, (-1, 1, 1, 1))
+                return ...  # 空欄 / blank: images[partner] is the other image
+
+
+            check("MixUp", lambda: my_mixup(batch.numpy(), mix_params["lam"].numpy(),
+                                            mix_params["partner"].numpy()),
+                  mixup.apply(batch, mix_params).numpy(), atol=1e-6)
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_mixup(images, lam, partner):
+                lam = np.reshape(lam, (-1, 1, 1, 1))
+                return lam * images + (1 - lam) * images[partner]
+
+
+            check("MixUp", lambda: my_mixup(batch.numpy(), mix_params["lam"].numpy(),
+                                            mix_params["partner"].numpy()),
+                  mixup.apply(batch, mix_params).numpy(), atol=1e-6)
+            """),
+        bilingual(
+            "### 演習 2: ガウシアンカーネル\n\n2次元のカーネルは $g(x) g(y)$ に分かれます。"
+            "1次元のタップ $g(t) = e^{-t^2/2\\sigma^2}$（$t = -r..r$）を和が1になるよう正規化して"
+            "ください。",
+            "Exercise 2: the 1-D Gaussian taps, normalised to sum 1 (the 2-D kernel is g(x) g(y)).",
+        ),
+        code("""
+            from augmentation.gaussian_blur import gaussian_kernel_1d
+
+
+            def my_gaussian_taps(sigma, kernel_size):
+                t = np.arange(kernel_size) - kernel_size // 2
+                taps = ...  # 空欄 / blank
+                return taps / taps.sum()
+
+
+            check("Gaussian taps", lambda: my_gaussian_taps(1.5, 7),
+                  gaussian_kernel_1d(tf.constant([1.5]), 7).numpy()[0], atol=1e-6)
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_gaussian_taps(sigma, kernel_size):
+                t = np.arange(kernel_size) - kernel_size // 2
+                taps = np.exp(-(t**2) / (2 * sigma**2))
+                return taps / taps.sum()
+
+
+            check("Gaussian taps", lambda: my_gaussian_taps(1.5, 7),
+                  gaussian_kernel_1d(tf.constant([1.5]), 7).numpy()[0], atol=1e-6)
+            """),
+        closing("python -m labs.augmentation [--preset strong]"),
+    ]
+    return notebook(
+        "augmentation", "データ拡張", "Data augmentation", "3_6_data_augmentation_with_tf",
+        "講座の 3_6: 画像の各拡張操作が写真に何をするかを見て、講座の組み合わせ・Random Erasing・"
+        "MixUp / CutMix・文章の EDA を試します。",
+        "The course's 3_6: what each image augmentation does to a photo, the course's combined "
+        "pipeline, random erasing, MixUp / CutMix, and EDA for text.",
+        body)
+
+
+def language_model():
+    body = [
+        bilingual(
+            "## 1. 1本の長い文章を truncated BPTT で読む\n\n"
+            "PTB（約93万語）を `batch` 本の並んだ流れに分け、それぞれを `unroll` ステップずつ切って"
+            "バッチにします。stateful な LSTM は状態をバッチからバッチへ引き継ぎ、勾配は "
+            "`unroll` ステップで打ち切ります。",
+            "Truncated BPTT: the corpus becomes `batch` parallel streams cut into `unroll`-step "
+            "batches; a stateful LSTM carries its state from batch to batch while gradients stop "
+            "after `unroll` steps.",
+        ),
+        code("""
+            from labs import language_model as lab
+            from labs.data.ptb import load_ptb
+            from labs.data.token_stream import stream_batches
+            from models.reference import language_model as lm_ref
+
+            ptb = load_ptb(manual_dir=os.environ.get("LABS_MANUAL_DIR"))
+            batches = stream_batches(ptb.train, batch_size=4, unroll=6)
+            print(batches.inputs.shape, "= (steps, batch, unroll)")
+            for stream in range(2):
+                print(f"stream {stream}, batch 0:", " ".join(ptb.decode(batches.inputs[0, stream])))
+                print(f"stream {stream}, batch 1:", " ".join(ptb.decode(batches.inputs[1, stream])))
+            """),
+        bilingual(
+            "## 2. パープレキシティ\n\n次の単語の交差エントロピーの平均の指数です:\n\n"
+            "$$\\mathrm{PPL} = \\exp\\left(-\\frac{1}{N} \\sum_{t=1}^{N} "
+            "\\log p(w_t \\mid w_{<t})\\right)$$\n\n"
+            "一様に当てずっぽうなら語彙数（10,000）、完璧なら1です。",
+            "Perplexity is exp of the mean next-word cross-entropy: 10,000 for a uniform guess "
+            "over the vocabulary, 1 for a perfect model.",
+        ),
+        bilingual(
+            "## 3. 学習\n\n既定のプリセット（LSTM 512、入出力の重み共有、dropout、sampled softmax）"
+            "は本番で1時間以上かかります。`QUICK` は小さなモデルを短い文章で2エポックだけ"
+            "学習します（数字に意味はありません）。評価は常に語彙全体の正確なソフトマックスです。",
+            "The default preset (LSTM 512, tied embeddings, dropout, sampled softmax) takes over "
+            "an hour at full settings; `QUICK` trains a tiny model on a short text for 2 epochs. "
+            "Every perplexity uses the exact full softmax.",
+        ),
+        code("""
+            metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+            model = metrics["model"]
+            print(f"valid perplexity {model['valid_perplexity']:.1f}, "
+                  f"test {model['test_perplexity']:.1f} (Zaremba small: 114.5)")
+            print("gradient norm:", model["gradient_norm"])
+            """),
+        code('show("perplexity.png", "gradient_norm.png", "next_word.png")'),
+        bilingual(
+            "## 4. 次の単語の確率（講座の predict_word）と文章生成",
+            "The next-word distribution, printed as the course does, and sampling.",
+        ),
+        code("""
+            saved = OUT / "models" / f"{metrics['preset']}.keras"
+            lab.main(["predict", "the stock market", "--model", str(saved), "--top-k", "5"])
+            lab.main(["generate", "the company", "--model", str(saved), "--words", "12"])
+            """),
+        *exercises_intro(),
+        bilingual(
+            "### 演習 1: 並んだ流れへの分割\n\n長さ $n$ の文章を `batch` 本に分けると、流れ $s$ は"
+            "`tokens[s * L : (s + 1) * L]`（$L = \\lfloor (n - 1) / \\mathrm{batch} \\rfloor$）。"
+            "最初のバッチの入力 `(batch, unroll)` を作ってください。",
+            "Exercise 1: the parallel streams; build the first batch's inputs (batch, unroll).",
+        ),
+        code("""
+            def my_first_batch(tokens, batch_size, unroll):
+                length = (len(tokens) - 1) // batch_size  # each stream keeps one more for targets
+                streams = ...  # 空欄 / blank: (batch_size, length), stream s = tokens[s*length:...]
+                return streams[:, :unroll]
+
+
+            tokens = np.arange(11)
+            check("first batch", lambda: my_first_batch(tokens, 2, 2),
+                  stream_batches(tokens, 2, 2).inputs[0], atol=0)
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_first_batch(tokens, batch_size, unroll):
+                length = (len(tokens) - 1) // batch_size
+                streams = np.asarray(tokens[: batch_size * length]).reshape(batch_size, length)
+                return streams[:, :unroll]
+
+
+            check("first batch", lambda: my_first_batch(tokens, 2, 2),
+                  stream_batches(tokens, 2, 2).inputs[0], atol=0)
+            """),
+        bilingual(
+            "### 演習 2: 交差エントロピーとパープレキシティ\n\n"
+            "ロジット `(batch, time, vocab)` と正解 `(batch, time)` から、"
+            "$-\\log \\mathrm{softmax}$ の平均を計算してください（最大値を引いて安定に）。",
+            "Exercise 2: the mean cross-entropy of logits against targets (shift by the maximum "
+            "for stability); its exp is the perplexity.",
+        ),
+        code("""
+            rng = np.random.default_rng(0)
+            logits, targets = rng.normal(size=(2, 5, 50)) * 3, rng.integers(0, 50, size=(2, 5))
+
+
+            def my_cross_entropy(logits, targets):
+                shifted = logits - logits.max(axis=-1, keepdims=True)
+                log_probabilities = ...  # 空欄 / blank: log softmax
+                return -np.take_along_axis(log_probabilities, targets[..., None], axis=-1).mean()
+
+
+            check("cross-entropy", lambda: my_cross_entropy(logits, targets),
+                  lm_ref.cross_entropy(logits, targets))
+            """),
+        solution("""
+            # 解答例 / a solution
+            def my_cross_entropy(logits, targets):
+                shifted = logits - logits.max(axis=-1, keepdims=True)
+                log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+                return -np.take_along_axis(log_probabilities, targets[..., None], axis=-1).mean()
+
+
+            check("cross-entropy", lambda: my_cross_entropy(logits, targets),
+                  lm_ref.cross_entropy(logits, targets))
+            print("perplexity of these random logits:", np.exp(my_cross_entropy(logits, targets)))
+            """),
+        closing('python -m labs.language_model predict "the stock market"',
+                "Train first with `python -m labs.language_model` (over an hour on 2 cores).",
+                "先に `python -m labs.language_model` で学習してください（2コアで1時間以上）。"),
+    ]
+    return notebook(
+        "language_model", "LSTM 言語モデル（predict_word）", "An LSTM language model (predict_word)",
+        "predict_word (Section 3)",
+        "Section 3 の実装演習 predict_word: Penn Treebank で単語レベルの LSTM 言語モデルを学習し、"
+        "文脈のあとに来る単語の確率を講座と同じ形式で表示し、文章を生成します。",
+        "Section 3's predict_word: a word-level LSTM language model trained on Penn Treebank "
+        "prints the probability of every word coming next, as the course does, and writes text.",
+        body)
+
+
 NOTEBOOKS = {
     "bidirectional": bidirectional,
     "activations": activations,
     "simple_rnn": simple_rnn,
     "seq2seq": seq2seq,
+    "augmentation": augmentation,
+    "language_model": language_model,
     "word2vec": word2vec,
     "attention": attention,
     "autoencoders": autoencoders,

@@ -133,7 +133,7 @@ def notebook_env(data_root, data_dir, monkeypatch):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes(path, tmp_path, notebook_env):
     nb = execute(path, tmp_path)
-    runs = sorted((tmp_path / "runs" / "notebooks" / path.stem).rglob("metrics.json"))
+    runs = sorted((tmp_path / "runs" / path.stem).rglob("metrics.json"))
     assert runs, "the notebook ran its lab"
     for run in runs:  # a notebook may run its lab more than once (bidirectional: two presets)
         metrics = json.loads(run.read_text())
