@@ -1,8 +1,8 @@
 """Reusable, batched, seeded data augmentation for tf.data pipelines (and EDA for text).
 
 Image ops work on `(B, H, W, C)` float32 batches in a declared value range (uint8 accepted),
-sample their randomness separately from applying it, use stateless RNG, and do nothing when
-`training=False`:
+sample their randomness separately from applying it, use stateless RNG, and augment nothing
+when `training=False` (the images still come back as float32 in the value range):
 
     from augmentation import RandAugment, MixUp, make_pipeline
     pipeline = make_pipeline("strong", seed=0)           # or "course"

@@ -73,7 +73,8 @@ class ImageAugmentation:
         op = RandomFlip("horizontal", seed=1)
         augmented = op(images)                        # (B, H, W, C) float32 in op.value_range
         augmented, labels = op(images, labels)        # labels pass through (or get mixed)
-        op(images, training=False) is images          # inference: unchanged
+        op(images, training=False)                    # inference: the images, as float32 in
+                                                      # value_range (as with training=True)
 
     Args:
         value_range: `(low, high)` the float images are in; outputs are clipped to it. uint8
@@ -117,15 +118,17 @@ class ImageAugmentation:
         Args:
             images: `(B, H, W, C)` uint8 or float images.
             labels: optional labels with leading dimension B (one-hot floats for MixUp/CutMix).
-            training: when False, the inputs are returned unchanged.
+            training: when False, nothing is augmented: the images come back converted as with
+                training=True (float32 in `value_range`; uint8 rescaled), the labels unchanged,
+                so a model sees the same dtype and scale in training and at inference.
             seed: stateless seed for this batch; drawn from the op's generator when None.
 
         Returns:
             The augmented images, or `(images, labels)` when labels were given.
         """
+        images = to_float_images(images, self.value_range)
         if not training:
             return images if labels is None else (images, labels)
-        images = to_float_images(images, self.value_range)
         seed = self.next_seed() if seed is None else as_seed(seed)
         params = self.sample(tf.shape(images), seed)
         images = self.apply(images, params)

@@ -19,9 +19,10 @@ class _KerasLayerAugmentation:
         self._config = config
 
     def __call__(self, images, labels=None, *, training=True, seed=None):
+        images = to_float_images(images, self.value_range)
         if not training:
             return images if labels is None else (images, labels)
-        images = self.layer(to_float_images(images, self.value_range), training=True)
+        images = self.layer(images, training=True)
         return images if labels is None else (images, labels)
 
     def get_config(self):

@@ -3,9 +3,11 @@
 Each layer is a thin adapter over the op of the same name in `augmentation` (same arguments,
 same sampling and pixels): it only adds what Keras expects of a preprocessing layer.
 
-- `training=False` (inference: `model.predict`, `model.evaluate`) returns the input unchanged,
-  in its own dtype; with `training=True` (the default, and what `model.fit` passes) the output
-  is float32 in `value_range` (uint8 inputs are rescaled from [0, 255] into it first).
+- `training=True` (the default, and what `model.fit` passes) augments; `training=False`
+  (inference: `model.predict`, `model.evaluate`) augments nothing. Both return float32 in
+  `value_range` (uint8 inputs rescaled from [0, 255] into it, floats cast), as Keras' own
+  augmentation layers return their compute dtype either way: the layers after it see the same
+  dtype and scale in training and at inference.
 - Inputs are a `(B, H, W, C)` batch, or a dict `{"images": ..., "labels": ...}` as Keras' and
   keras_cv's layers take in tf.data (required for MixUp and CutMix, which mix the one-hot labels).
 - Each layer draws a fresh seed per call from its own generator (seeded by `seed`); for a
@@ -26,6 +28,7 @@ Example:
 """
 
 import keras
+import tensorflow as tf
 
 from augmentation import base
 from augmentation import cut_mix as cut_mix_lib
@@ -55,7 +58,7 @@ class AugmentationLayer(keras.layers.Layer):
     op_class = None
 
     def __init__(self, *args, name=None, dtype=None, trainable=False, **kwargs):
-        # autocast off: the inputs keep their dtype (training=False must return them as given).
+        # autocast off: the op itself converts the inputs (uint8 is rescaled, not just cast).
         super().__init__(name=name, dtype=dtype, trainable=trainable, autocast=False)
         self.op = self.build_op(*args, **kwargs)
         self.supports_jit = False  # dynamic partitions and stateful seeds: no XLA around it
@@ -64,15 +67,14 @@ class AugmentationLayer(keras.layers.Layer):
         return self.op_class(*args, **kwargs)
 
     def call(self, inputs, training=True):
-        if not training:
-            return inputs
+        training = True if training is None else bool(training)  # None: augment, as Keras does
         if isinstance(inputs, dict):
             images, labels = inputs["images"], inputs.get("labels")
             if labels is None:
-                return {**inputs, "images": self.op(images)}
-            images, labels = self.op(images, labels)
+                return {**inputs, "images": self.op(images, training=training)}
+            images, labels = self.op(images, labels, training=training)
             return {**inputs, "images": images, "labels": labels}
-        return self.op(inputs)
+        return self.op(inputs, training=training)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -88,11 +90,24 @@ class RandomFlip(AugmentationLayer):
     op_class = random_flip_lib.RandomFlip
 
 
+def _centre_crop(op, images):
+    """A `RandomCrop` op's window at the centre (inference: the output size of training)."""
+    shape = tf.shape(images)
+    offset = tf.stack([(shape[1] - op.height) // 2, (shape[2] - op.width) // 2])
+    return op.apply(images, {"offset": tf.tile(offset[None], [shape[0], 1])})
+
+
 @_register
 class RandomCrop(AugmentationLayer):
-    """`augmentation.RandomCrop` as a Keras layer (same arguments)."""
+    """`augmentation.RandomCrop` as a Keras layer (same arguments). Without `resize`, inference
+    takes the centre window, so the output has the crop's size in training and at inference."""
 
     op_class = random_crop_lib.RandomCrop
+
+    def call(self, inputs, training=True):
+        if training is None or training or self.op.resize or isinstance(inputs, dict):
+            return super().call(inputs, training)
+        return _centre_crop(self.op, self.op(inputs, training=False))
 
     def compute_output_shape(self, input_shape):
         if self.op.resize:
@@ -209,6 +224,15 @@ class AugmentationPipeline(AugmentationLayer):
             return pipeline_lib.make_pipeline(preset, value_range=value_range, seed=seed)
         steps = [_op_from_step(step) if isinstance(step, dict) else step for step in steps]
         return pipeline_lib.AugmentationPipeline(steps, value_range=value_range, seed=seed)
+
+    def call(self, inputs, training=True):
+        outputs = super().call(inputs, training)
+        if training is None or training or isinstance(inputs, dict):
+            return outputs
+        for op, _ in self.op.steps:  # inference: crops keep their size, at the centre
+            if isinstance(op, random_crop_lib.RandomCrop) and not op.resize:
+                outputs = _centre_crop(op, outputs)
+        return outputs
 
     def compute_output_shape(self, input_shape):
         for op, _ in self.op.steps:

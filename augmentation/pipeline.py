@@ -43,9 +43,10 @@ class AugmentationPipeline:
             inputs are rescaled from [0, 255] into it.
         seed: int; makes `apply(dataset)` reproducible and seeds calls that pass no seed.
 
-    Call it on a batch (`pipeline(images)`, `pipeline(images, labels)`, `training=False` returns
-    the inputs unchanged), map it over a batched dataset (`dataset.map(pipeline)`: the batches
-    draw seeds from the pipeline's generator, so parallel maps are not reproducible), or, best,
+    Call it on a batch (`pipeline(images)`, `pipeline(images, labels)`; `training=False`
+    augments nothing but converts the images as in training: float32 in the value range), map
+    it over a batched dataset (`dataset.map(pipeline)`: the batches draw seeds from the
+    pipeline's generator, so parallel maps are not reproducible), or, best,
     `pipeline.apply(dataset)`: each batch gets its own stateless seed, reproducible for a given
     `seed` and different in every epoch.
     """
@@ -73,7 +74,8 @@ class AugmentationPipeline:
 
     def __call__(self, images, labels=None, *, training=True, seed=None):
         """Augments one batch: returns images, or `(images, labels)` when labels are given."""
-        if not training:
+        if not training:  # nothing augmented; the same dtype and scale as in training
+            images = to_float_images(images, self.value_range)
             return images if labels is None else (images, labels)
         images, labels, _ = self._run(images, labels, seed)
         return images if labels is None else (images, labels)

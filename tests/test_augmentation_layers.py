@@ -37,10 +37,15 @@ def test_layer_augments_when_training_and_passes_through_otherwise(name):
     assert out.dtype == tf.float32
     assert tuple(out.shape) == layer.compute_output_shape(images.shape)
     assert not (out.shape == images.shape and np.allclose(out, images))
-    for given in (images, (images * 255).astype("uint8"), images.astype("float16")):
+    # Inference augments nothing, and converts as training does: float32 in the value range.
+    as_uint8 = (images * 255).round().astype("uint8")
+    for given, expected in ((images, images), (as_uint8, as_uint8 / 255.0),
+                            (images.astype("float16"), images.astype("float16"))):
         unchanged = layer(given, training=False)
-        assert unchanged.dtype == given.dtype  # inference: the input as it came
-        np.testing.assert_array_equal(unchanged, given)
+        assert unchanged.dtype == tf.float32
+        if name == "RandomCrop":  # the centre window: the same size as in training
+            expected = expected[:, 4:12, 2:14]
+        np.testing.assert_allclose(unchanged, expected.astype("float32"), atol=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
@@ -102,6 +107,7 @@ def test_pipeline_layer_from_steps_round_trips():
     rebuilt = layers.AugmentationPipeline.from_config(layer.get_config())
     assert rebuilt.op.get_config() == layer.op.get_config()
     assert layer(_images()).shape == (4, 8, 8, 3) == layer.compute_output_shape((4, 16, 16, 3))
+    np.testing.assert_array_equal(layer(_images(), training=False), _images()[:, 4:12, 4:12])
     with pytest.raises(ValueError, match="either steps or a preset"):
         layers.AugmentationPipeline()
 

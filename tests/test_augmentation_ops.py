@@ -48,10 +48,16 @@ def test_shape_dtype_and_range(name):
 @pytest.mark.parametrize("name", OPS)
 def test_inference_is_a_no_op(name):
     images = _images()
-    assert OPS[name]()(images, training=False) is images
+    np.testing.assert_array_equal(OPS[name]()(images, training=False), images)
     labels = np.eye(4, dtype="float32")
     out_images, out_labels = OPS[name]()(images, labels, training=False)
-    assert out_images is images and out_labels is labels
+    np.testing.assert_array_equal(out_images, images)
+    assert out_labels is labels
+    # uint8 comes back as in training: float32 in the value range, not uint8.
+    as_uint8 = (images * 255).round().astype("uint8")
+    out = OPS[name]()(as_uint8, training=False)
+    assert out.dtype == tf.float32
+    np.testing.assert_allclose(out, as_uint8 / 255.0, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", OPS)

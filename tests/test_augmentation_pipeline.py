@@ -75,8 +75,11 @@ def test_size_changing_crop_needs_probability_one():
 
 
 def test_inference_is_a_no_op():
-    images = np.ones((2, 4, 4, 3), np.uint8)
-    assert aug.make_pipeline("course")(images, training=False) is images
+    # Nothing augmented; uint8 converted as in training (float32 in the value range).
+    images = np.full((2, 4, 4, 3), 51, np.uint8)
+    out = aug.make_pipeline("course")(images, training=False)
+    assert out.dtype == tf.float32
+    np.testing.assert_allclose(out, 0.2, atol=1e-6)
 
 
 def test_dataset_map_with_the_pipeline_as_function():
