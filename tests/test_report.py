@@ -100,7 +100,9 @@ def run(tmp_path):
 
 def rows_of(page, caption):
     (table,) = [t for t in page.tables if t["caption"] == caption]
-    return dict(row for row in table["rows"] if len(row) == 2 and row != ("metric", "value"))
+    header, *rows = table["rows"]
+    assert header[1] == "value"
+    return dict(rows)
 
 
 def test_page_shows_command_metrics_and_every_plot(run):
@@ -121,6 +123,8 @@ def test_page_shows_command_metrics_and_every_plot(run):
     assert "config.latent_dim" not in results and "lab" not in results
     assert rows_of(page, "metrics.json: config") == {"latent_dim": "16", "filters": "[16, 32]"}
     assert rows_of(page, "metrics.json: versions")["keras"] == "3.15.1"
+    headers = {t["caption"]: t["rows"][0] for t in page.tables}
+    assert headers["metrics.json: config"] == ("setting", "value")
 
     sources = sorted(image["src"] for image in page.images)
     assert sources == ["a plot & more.png", "reconstructions.png"]

@@ -21,11 +21,13 @@ import shlex
 import sys
 
 INDEX = "index.html"
-ENVELOPE_TABLES = ("config", "versions")  # envelope keys shown in tables of their own
+# Envelope keys shown in tables of their own, with the name of their key column.
+ENVELOPE_TABLES = {"config": "setting", "versions": "package"}
 MAX_LIST_ITEMS = 12  # longer lists are shown as their first and last items and their length
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 72em;
+       color: #222; }
 code, pre { font-family: ui-monospace, monospace; }
 pre { background: #f4f4f4; padding: 0.8em; overflow-x: auto; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
@@ -77,12 +79,12 @@ def flatten(data, prefix=""):
     return rows
 
 
-def _table(rows, caption):
+def _table(rows, caption, key="metric"):
     body = "\n".join(
         f'<tr><th scope="row">{html.escape(name)}</th>'
         f'<td class="value">{html.escape(_format(value))}</td></tr>' for name, value in rows)
     return (f'<table>\n<caption>{html.escape(caption)}</caption>\n'
-            f'<thead><tr><th scope="col">metric</th><th scope="col">value</th></tr></thead>\n'
+            f'<thead><tr><th scope="col">{key}</th><th scope="col">value</th></tr></thead>\n'
             f"<tbody>\n{body}\n</tbody>\n</table>")
 
 
@@ -109,7 +111,7 @@ def write_index(out, command=None):
     title = (f"{lab}: preset {metrics.get('preset')}, seed {metrics.get('seed')}"
              + (" (--quick run: tiny data, few epochs)" if metrics.get("quick") else ""))
     results = {k: v for k, v in metrics.items()
-               if k not in ENVELOPE_TABLES + ("lab", "preset", "seed", "quick")}
+               if k not in (*ENVELOPE_TABLES, "lab", "preset", "seed", "quick")}
     files = sorted(p.relative_to(out) for p in out.rglob("*")
                    if p.is_file() and not p.name.startswith(".") and p.name != INDEX
                    and "tensorboard" not in p.relative_to(out).parts[:1])
@@ -121,9 +123,9 @@ def write_index(out, command=None):
         parts.append(f'<h2>Command</h2>\n<pre><code class="command">{html.escape(command)}'
                      "</code></pre>")
     parts.append('<h2>Metrics</h2>\n' + _table(flatten(results), "metrics.json: results"))
-    for key in ENVELOPE_TABLES:
+    for key, column in ENVELOPE_TABLES.items():
         if isinstance(metrics.get(key), dict):
-            parts.append(_table(flatten(metrics[key]), f"metrics.json: {key}"))
+            parts.append(_table(flatten(metrics[key]), f"metrics.json: {key}", column))
     if figures:
         parts.append("<h2>Plots</h2>")
         parts.extend(f'<figure>\n<img src="{_link(p)}" alt="{_link(p)}">\n'
