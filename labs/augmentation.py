@@ -49,6 +49,7 @@ Outputs (in --output-dir, default runs/augmentation):
 
 import dataclasses
 import pathlib
+import re
 
 import numpy as np
 
@@ -217,9 +218,10 @@ def describe(params, index, op=None):
     return "\n".join(p for p in parts if p) or "unchanged"
 
 
-def describe_pipeline(steps, index, per_line=2):
+def describe_pipeline(steps, index, width=32):
     """What pipeline image `index` got, compactly: the steps applied to it with their values,
-    e.g. 'flip left-right, contrast 0.43' / 'brightness -0.47, rot90 k=1'."""
+    joined into lines of about `width` characters, e.g. 'flip left-right, contrast 0.43' /
+    'brightness -0.47, rot90 k=1'."""
     parts = []
     for step in steps:
         if not np.asarray(step["applied"])[index]:
@@ -230,16 +232,24 @@ def describe_pipeline(steps, index, per_line=2):
             parts.append(name)
             continue
         text = describe({k: v.numpy() for k, v in params.items()}, index, step["op"])
-        if text in ("", "unchanged"):
+        if text in ("", "unchanged", "not erased"):
             continue  # e.g. a flip whose coin said no
+        lines = text.split("\n")
         if name == "flip":
             parts += [{"horizontal": "flip left-right", "vertical": "flip up-down"}[t]
-                      for t in text.split("\n")]
+                      for t in lines]
             continue
-        # 'delta=-0.47' -> '-0.47': the op's name says what the value is (k= stays for rot90).
-        value = text.split("=", 1)[1] if "=" in text and not text.startswith("k=") else text
-        parts.append(f"{name} {value}".replace("\n", ", "))
-    lines = [", ".join(parts[i:i + per_line]) for i in range(0, len(parts), per_line)]
+        # 'delta=-0.47' -> 'brightness -0.47': the op's name says what the value is.
+        first = lines[0]
+        if re.fullmatch(r"[a-z_]+=\S+", first) and not first.startswith("k="):
+            first = first.split("=", 1)[1]
+        parts += [f"{name} {first}", *lines[1:]]
+    lines = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(part) + 2 <= width:
+            lines[-1] += f", {part}"
+        else:
+            lines.append(part)
     return "\n".join(lines) or "unchanged"
 
 
