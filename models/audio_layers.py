@@ -79,17 +79,8 @@ class LogMelSpectrogram(keras.layers.Layer):
         self.dynamic_range_db = dynamic_range_db
 
     def call(self, waveforms):
-        waveforms = tf.cast(waveforms, tf.float32)
-        peak = tf.reduce_max(tf.abs(waveforms), axis=-1, keepdims=True)
-        waveforms = waveforms / tf.maximum(peak, 1e-9)
-        spectrum = tf.signal.stft(
-            waveforms, self.frame_length, self.frame_step, fft_length=self.frame_length
-        )  # (batch, frames, frame_length // 2 + 1)
-        mel_matrix = tf.signal.linear_to_mel_weight_matrix(
-            self.num_mel_bins, self.frame_length // 2 + 1, self.sample_rate,
-            self.lower_hz, self.sample_rate / 2,
-        )
-        mel = tf.tensordot(tf.abs(spectrum) ** 2, mel_matrix, 1)  # (batch, frames, mels)
+        mel = _mel_power(waveforms, self.sample_rate, self.frame_length, self.frame_step,
+                         self.num_mel_bins, self.lower_hz)  # (batch, frames, mels)
         decibels = 10.0 * tf.math.log(mel + 1e-12) / tf.math.log(10.0)
         decibels -= tf.reduce_max(decibels, axis=[1, 2], keepdims=True)
         return tf.maximum(decibels + self.dynamic_range_db, 0.0) / self.dynamic_range_db
