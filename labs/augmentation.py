@@ -316,7 +316,7 @@ def run_galleries(experiment, photo, config, args):
                   f"{config.image_size}x{config.image_size} frame; y = rows from the top, "
                   "x = columns from the left" if crops else None)
         if name == "random_crop_resize":
-            footer = (f"the same {op.height}x{op.width} windows, each resized back to "
+            footer = (f"{op.height}x{op.width} windows, each resized back to "
                       f"{config.image_size}x{config.image_size} (a zoom); y = rows from the "
                       "top, x = columns from the left")
         fig = show_grid([photo, *augmented], ["original", *titles],
