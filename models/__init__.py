@@ -14,8 +14,9 @@ Keras 3 imports a saved class by itself only from the keras packages; for any ot
 looks in its registry, which is filled when the module defining the class is imported. Models
 made of Keras layers only (`labs.seq2seq`'s) load with no import at all.
 
-Importing `models` (or any `models.*`, `models.reference` included) therefore imports Keras and
-TensorFlow.
+It also imports `augmentation.layers`, the augmentation ops as Keras layers, so a model that
+holds one loads after the same import. Importing `models` (or any `models.*`,
+`models.reference` included) therefore imports Keras and TensorFlow.
 """
 
 PACKAGE = "day3"  # the `package` of every `keras.saving.register_keras_serializable` here
@@ -32,3 +33,7 @@ from models import (  # noqa: E402, F401, I001  (imported for their registration
     vq_vae,
     word2vec,
 )
+
+# The augmentation package's Keras layers (augmentation/layers.py, "day3>RandomFlip", ...), so
+# that a model holding them loads after the same one import.
+import augmentation.layers  # noqa: E402, F401, I001

@@ -28,8 +28,8 @@ def predict(model, arrays):
     if hasattr(model, "reset_state"):  # stateful language models start from zero states
         model.reset_state()
     # A functional model takes its inputs in their own structure (word2vec's is a dict).
-    inputs = (keras.tree.pack_sequence_as(model.input, list(arrays))
-              if getattr(model, "inputs", None) else arrays[0])
+    functional = getattr(model, "inputs", None) and not isinstance(model, keras.Sequential)
+    inputs = keras.tree.pack_sequence_as(model.input, list(arrays)) if functional else arrays[0]
     outputs = model(inputs, training=False)
     return [np.asarray(keras.ops.convert_to_numpy(o)) for o in keras.tree.flatten(outputs)]
 
@@ -97,8 +97,9 @@ def _sample_inputs(model, rng):
     import keras
 
     if getattr(model, "inputs", None):  # in the order predict() packs them back
-        specs = [(tuple(tensor.shape), str(tensor.dtype))
-                 for tensor in keras.tree.flatten(model.input)]
+        tensors = (model.inputs if isinstance(model, keras.Sequential)
+                   else keras.tree.flatten(model.input))
+        specs = [(tuple(tensor.shape), str(tensor.dtype)) for tensor in tensors]
     else:  # a subclassed model (LanguageModel): the shape it was built with, int tokens
         specs = [(tuple(model.get_build_config()["input_shape"]), "int32")]
     arrays = []
@@ -202,5 +203,30 @@ def test_registered_names_carry_the_package_name():
     import models
 
     ours = {name: obj for name, obj in keras.saving.get_custom_objects().items()
-            if getattr(obj, "__module__", "").startswith("models.")}
+            if getattr(obj, "__module__", "").startswith(("models.", "augmentation."))}
     assert ours and all(name.startswith(f"{models.PACKAGE}>") for name in ours), sorted(ours)
+    assert f"{models.PACKAGE}>RandAugment" in ours  # augmentation.layers, via import models
+
+
+def test_a_model_with_augmentation_layers_loads_after_import_models(tmp_path):
+    import keras
+
+    from augmentation import layers
+
+    model = keras.Sequential([keras.Input((8, 8, 3)), layers.RandomFlip("horizontal"),
+                              keras.layers.Conv2D(2, 3)])
+    path = tmp_path / "augmented.keras"
+    model.save(path)
+    images = np.random.default_rng(0).uniform(size=(2, 8, 8, 3)).astype("float32")
+    here = predict(model, [images])  # training=False: the flip passes images through
+    np.savez(tmp_path / "inputs.npz", **{"0_0": images})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS, "outputs.npz", str(tmp_path / "inputs.npz"),
+         "models", str(path)],
+        cwd=elsewhere, capture_output=True, text=True, timeout=300,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    np.testing.assert_allclose(np.load(elsewhere / "outputs.npz")["0_0"], here[0], rtol=1e-5,
+                               atol=1e-6)
