@@ -213,7 +213,7 @@ def main(argv=None):
     command, argv = kit.subcommand(argv, {"translate": translate})
     if command:
         return command(argv)
-    parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", strategy=True)
+    parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", strategy=True, tensorboard=True)
     parser.add_argument("--task", choices=TASKS, default="date",
                         help="date formats or additions (default: %(default)s)")
     parser.add_argument("--variants", type=kit.names(VARIANTS),

@@ -96,7 +96,7 @@ PRESETS = {
 
 
 def main(argv=None):
-    parser = kit.make_parser(LAB, __doc__, PRESETS, data="tfds")
+    parser = kit.make_parser(LAB, __doc__, PRESETS, data="tfds", tensorboard=True)
     parser.add_argument("--models", type=kit.names(MODELS), default=MODELS,
                         help=f"comma-separated subset of {','.join(MODELS)} (default: all)")
     parser.add_argument("--dataset", choices=("fashion_mnist", "mnist"), default="fashion_mnist",

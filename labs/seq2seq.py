@@ -298,7 +298,7 @@ def plot_error_by_step(results):
 
 
 def main(argv=None):
-    parser = kit.make_parser(LAB, __doc__, PRESETS, strategy=True)
+    parser = kit.make_parser(LAB, __doc__, PRESETS, strategy=True, tensorboard=True)
     parser.add_argument("--cell", choices=CELLS,
                         help="recurrent cell of every variant, overriding the preset's")
     args = parser.parse_args(argv)

@@ -146,7 +146,7 @@ def main(argv=None):
     command, argv = kit.subcommand(argv, {"similar": query, "analogy": query})
     if command:
         return command(argv)
-    parser = kit.make_parser(LAB, __doc__, PRESETS, data="files")
+    parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", tensorboard=True)
     parser.add_argument("--model", choices=("skipgram", "cbow"),
                         help="the word2vec model to train (default: the preset's)")
     args = parser.parse_args(argv)
@@ -158,6 +158,7 @@ def main(argv=None):
 
     from labs.data.ptb import load_ptb
     from labs.data.skipgrams import Word2VecData
+    from labs.kit import report as kit_report
     from models import count_embeddings, word2vec
     from models.word2vec import Word2VecConfig
 
@@ -217,6 +218,9 @@ def main(argv=None):
         gensim_vectors = np.zeros((len(ptb.vocabulary), config.embedding_dim), np.float32)
         gensim_vectors[present] = anchor.wv[words]
         record("gensim", gensim_vectors, seconds)
+        # `tensorboard --logdir <output-dir>/embeddings` shows every embedding in the Projector.
+        kit_report.write_projector_config(experiment.out / "embeddings",
+                                          list(experiment.results["embeddings"]))
         speed = {key: experiment.results["embeddings"][name]["words_per_s"]
                  for key, name in (("ours_words_per_s", config.model),
                                    ("gensim_words_per_s", "gensim"))}

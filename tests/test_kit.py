@@ -372,3 +372,21 @@ def test_no_empty_models_folder_when_nothing_was_saved(tmp_path):
         experiment.finish()
     assert not (tmp_path / "run" / "models").exists()
     assert (tmp_path / "run" / "metrics.json").is_file()
+
+
+def test_a_finished_run_has_its_page_and_tensorboard_logs(tmp_path):
+    x, y = _data()
+    args = kit.make_parser("demo", "doc", PRESETS, tensorboard=True).parse_args(
+        ["--output-dir", str(tmp_path / "run"), "--no-plots", "--tensorboard", "--seed", "3"])
+    with kit.Experiment("demo", args, Config()) as experiment:
+        experiment.fit("dense", _build, x, y=y, batch_size=8, epochs=1, save=False)
+        experiment.finish()
+    page = (tmp_path / "run" / "index.html").read_text()
+    assert "python -m labs.demo --output-dir" in page and "--tensorboard --seed 3" in page
+    assert list((tmp_path / "run" / "tensorboard" / "dense").rglob("events.out.tfevents.*"))
+
+
+def test_tensorboard_is_offered_only_where_asked():
+    assert "--tensorboard" not in kit.make_parser("demo", "doc", PRESETS).format_help()
+    assert "--tensorboard" in kit.make_parser("demo", "doc", PRESETS,
+                                              tensorboard=True).format_help()

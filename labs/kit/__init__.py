@@ -26,6 +26,8 @@
 - `training`: `fit` (resume, backup, NaN guard, strategy) -> `FitResult`, `Diverged`.
 - `experiment`: `Experiment`, one run of a lab, tying the three together.
 - `plotting`: `save_figure`, `plot_histories`, `plt` (Agg backend).
+- `report`: the run's `index.html` (written by `Experiment.finish`), `--tensorboard` logs and
+  the Embedding Projector config.
 """
 
 import importlib

@@ -47,6 +47,12 @@ class LabArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
+    def parse_args(self, args=None, namespace=None):
+        """Parses as argparse does, and keeps the flags given as `argv` (for the run's page)."""
+        parsed = super().parse_args(args, namespace)
+        parsed.argv = list(sys.argv[1:] if args is None else args)
+        return parsed
+
 
 def positive_int(text):
     """argparse type: an integer > 0."""
@@ -102,7 +108,8 @@ def _config_fields(presets):
     return {field.name for field in dataclasses.fields(config)}
 
 
-def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=False):
+def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=False,
+                tensorboard=False):
     """Builds the command line every lab shares; the lab adds its own flags after.
 
     `--epochs`, `--batch-size` and `--learning-rate` are offered only where the presets have a
@@ -117,6 +124,8 @@ def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=F
         data: `"tfds"` adds `--manual-dir` (env `LABS_MANUAL_DIR`) and `--data-dir` (env
             `TFDS_DATA_DIR`); `"files"` adds `--manual-dir` only; None adds neither.
         strategy: adds `--strategy default|mirrored` (Keras labs).
+        tensorboard: adds `--tensorboard` (labs that train with `Experiment.fit`): per-epoch
+            scalars under `<output-dir>/tensorboard/<model>/`.
 
     Returns:
         A `LabArgumentParser`.
@@ -161,6 +170,11 @@ def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=F
             help="default: one device; mirrored: tf.distribute.MirroredStrategy over every GPU "
                  "(every logical CPU without one), --batch-size being the global batch "
                  "(default: %(default)s)")
+    if tensorboard:
+        parser.add_argument(
+            "--tensorboard", action="store_true",
+            help="also log per-epoch scalars to <output-dir>/tensorboard/<model>/ "
+                 "(view: tensorboard --logdir <output-dir>/tensorboard)")
     return parser
 
 

@@ -1,6 +1,6 @@
 """One run of a lab: its output dir, training backup, histories, figures and `metrics.json`."""
 
-from labs.kit import outputs, training
+from labs.kit import outputs, report, training
 from labs.kit.cli import Interrupted, seed_everything
 
 # Under every figure of a --quick run: its curves and scores say nothing about the lab's results.
@@ -92,6 +92,9 @@ class Experiment:
             A `training.FitResult`.
         """
         seed_everything(self.args.seed)  # the same start, whatever trained before
+        if getattr(self.args, "tensorboard", False):
+            kwargs["callbacks"] = [*kwargs.get("callbacks", ()),
+                                   report.tensorboard_callback(self.out, name)]
         print(f"\n== {name} ==")
         result = training.fit(name, build_model, train, epochs=epochs, resume=self.resume,
                               model_path=self.model_path(name) if save else None,
@@ -127,6 +130,8 @@ class Experiment:
         """Writes `metrics.json` (the envelope, then `results`) and `history.csv`, deletes the
         training backup, lists the files written, and returns the metrics as written."""
         metrics = self._write()
+        command = report.command_line(self.lab, getattr(self.args, "argv", None))
+        report.write_index(self.out, command)  # index.html: the command, metrics, every plot
         self._drop_empty_models_folder()
         if self._resume is not None:
             self._resume.complete()

@@ -22,8 +22,9 @@ import numpy as np
 from labs.kit.cli import STRATEGIES, LabError, fit_verbosity, uninterruptible
 from labs.kit.outputs import write_json
 
-# Flags that do not change what is trained: a backup stays valid when only these differ.
-_NOT_TRAINING = {"output_dir", "no_plots", "manual_dir", "data_dir", "strategy", "verbose"}
+# Flags that do not change what is trained: a backup made without them still resumes.
+_NOT_TRAINING = {"output_dir", "no_plots", "manual_dir", "data_dir", "strategy", "verbose",
+                 "argv", "tensorboard"}
 
 
 @functools.cache
