@@ -153,7 +153,7 @@ def main(argv=None):
                                           "generate": use_saved_model, "compare": compare_runs})
     if command:
         return command(argv)
-    parser = kit.make_parser(LAB, __doc__, PRESETS, data="files")
+    parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", tensorboard=True)
     parser.add_argument("--prompt", default=PROMPT, help="context of next_word.png")
     args = parser.parse_args(argv)
     config = kit.configure(PRESETS[args.preset], args)

@@ -2,14 +2,21 @@
 package docstring), or `predict` your own recordings with them."""
 
 import dataclasses
+import sys
 
 import labs.bidirectional
 from labs import kit
-from labs.bidirectional import figures, predict
-from labs.bidirectional.clipping_study import clipping_study
-from labs.bidirectional.train import ensemble, summarise, train_and_evaluate, vote
-from labs.data.spoken_digit import SPEAKERS, SPLITS, load_spoken_digit
-from models.spoken_digit import (
+
+# The parser's choices come from modules that import TensorFlow, so it starts before the flags
+# are parsed: quietly, so that `--help` and a bad flag print only what they mean.
+if "--verbose" not in sys.argv[1:]:
+    kit.quiet_libraries()
+
+from labs.bidirectional import figures, predict  # noqa: E402
+from labs.bidirectional.clipping_study import clipping_study  # noqa: E402
+from labs.bidirectional.train import ensemble, summarise, train_and_evaluate, vote  # noqa: E402
+from labs.data.spoken_digit import SPEAKERS, SPLITS, load_spoken_digit  # noqa: E402
+from models.spoken_digit import (  # noqa: E402
     COURSE_ARCHITECTURES,
     MODERN_MODELS,
     FrontEndConfig,
@@ -55,7 +62,7 @@ PRESETS = {
 
 def parse_args(argv):
     parser = kit.make_parser(LAB, labs.bidirectional.__doc__, PRESETS, data="tfds",
-                             strategy=True)
+                             strategy=True, tensorboard=True)
     parser.add_argument("--split", choices=SPLITS,
                         help="data split (default: the preset's: modern=official, course=course)")
     parser.add_argument("--speaker", choices=[*SPEAKERS, "all"], default="all",
