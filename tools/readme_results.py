@@ -57,6 +57,11 @@ class Table:
     rows: str  # the metrics.json key holding {row name: {metric: value}}
     columns: tuple  # of Column
     row_title: str = "variant"
+    single: bool = False  # `metrics[rows]` is one row's {metric: value}, named by the run
+
+    def rows_of(self, metrics, run):
+        """`{row name: {metric: value}}` of one run's metrics."""
+        return {run: metrics[self.rows]} if self.single else metrics[self.rows]
 
 
 SIMPLE_RNN = Table("variants", (
@@ -71,6 +76,13 @@ SEQ2SEQ = Table("variants", (
     Column("teacher-forced val MSE", "val_mse"),
     Column("parameters", "params", integer),
 ))
+LANGUAGE_MODEL = Table("model", (
+    Column("valid perplexity", "valid_perplexity", number(4)),
+    Column("test perplexity", "test_perplexity", number(4)),
+    Column("epochs", "epochs", integer),
+    Column("training seconds", "train_seconds", integer),
+    Column("parameters", "params", integer),
+), row_title="preset", single=True)
 ACTIVATIONS = Table("functions", (
     Column("max abs error, value", "max_abs_error_value", number(2)),
     Column("max abs error, derivative", "max_abs_error_derivative", number(2)),
@@ -83,6 +95,7 @@ TABLES = {
     "seq2seq/course": SEQ2SEQ,
     "seq2seq/improved": SEQ2SEQ,
     "activations/course": ACTIVATIONS,
+    "language_model/default": LANGUAGE_MODEL,
 }
 
 
@@ -144,11 +157,11 @@ def render(key, table, runs):
         "| " + " | ".join([table.row_title, *(c.title for c in table.columns)]) + " |",
         "|" + "---|" * (len(table.columns) + 1),
     ]
-    for row in first[table.rows]:
+    for row in table.rows_of(first, run):
         cells = []
         for column in table.columns:
-            values = [metrics[table.rows][row][column.key] for metrics in runs.values()
-                      if row in metrics[table.rows]]
+            values = [table.rows_of(metrics, run)[row][column.key] for metrics in runs.values()
+                      if row in table.rows_of(metrics, run)]
             cells.append(cell(values, column.format))
         lines.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
     return "\n".join(lines) + "\n"
