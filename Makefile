@@ -23,7 +23,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-demo: setup  ## set up, then run the main lab (spoken digits, four models)
+demo: setup  ## set up, then run the main lab (spoken digits, six models and their vote)
 	$(BIN)/python -m labs.bidirectional
 
 test: setup  ## set up, then run the test suite CI runs

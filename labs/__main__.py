@@ -17,9 +17,9 @@ class LabEntry:
 
 
 LABS = (
-    LabEntry("bidirectional", "Conv1D, SimpleRNN, GRU, bidirectional LSTM on spoken digits; "
-             "gradient clipping", "3_4_spoken_digit",
-             "2.5 min on an idle 2-core machine; 6-7 min on 2 busy cores (earlier sessions)"),
+    LabEntry("bidirectional", "Conv1D, SimpleRNN, GRU, bidirectional LSTM on spoken digits, "
+             "their vote as one model; gradient clipping", "3_4_spoken_digit",
+             "4 min on 2 cores at load 2.5-2.9, 6 min at load 6 (this session)"),
     LabEntry("seq2seq", "sin -> cos encoder-decoder, compiled free-running decoding, attention",
              "3_5_Seq2Seq(Encoder-Decoder)_sin-cos",
              "21 s on 2 cores at load 2.4-3.4, 92 s at load 7-8 (this session)"),

@@ -46,8 +46,13 @@ class Column:
     """One metric of a row: `row[key]`, formatted by `format`."""
 
     title: str
-    key: str
+    key: str  # dots reach into nested dicts: "folds.theo"
     format: object = dataclasses.field(default_factory=number)
+
+    def value(self, row):
+        for part in self.key.split("."):
+            row = row[part]
+        return row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,10 +63,12 @@ class Table:
     columns: tuple  # of Column
     row_title: str = "variant"
     single: bool = False  # `metrics[rows]` is one row's {metric: value}, named by the run
+    extra_rows: tuple = ()  # top-level metrics keys shown as rows after them, e.g. "ensemble"
 
     def rows_of(self, metrics, run):
         """`{row name: {metric: value}}` of one run's metrics."""
-        return {run: metrics[self.rows]} if self.single else metrics[self.rows]
+        rows = {run: metrics[self.rows]} if self.single else dict(metrics[self.rows])
+        return {**rows, **{name: metrics[name] for name in self.extra_rows if name in metrics}}
 
 
 SIMPLE_RNN = Table("variants", (
@@ -83,6 +90,17 @@ LANGUAGE_MODEL = Table("model", (
     Column("training seconds", "train_seconds", integer),
     Column("parameters", "params", integer),
 ), row_title="preset", single=True)
+SPOKEN_DIGITS = Table("models", (
+    Column("parameters", "params", integer),
+    Column("val accuracy", "val_accuracy", percent),
+    Column("test accuracy", "test_accuracy", percent),
+), row_title="model", extra_rows=("ensemble",))
+SPOKEN_DIGITS_SPEAKERS = Table("models", (
+    Column("mean over the 5 held-out speakers", "test_accuracy", percent),
+    *(Column(speaker, f"folds.{speaker}", percent)
+      for speaker in ("george", "jackson", "nicolas", "theo", "yweweler")),
+    Column("val accuracy (held-in speakers)", "val_accuracy", percent),
+), row_title="model", extra_rows=("ensemble",))
 ACTIVATIONS = Table("functions", (
     Column("max abs error, value", "max_abs_error_value", number(2)),
     Column("max abs error, derivative", "max_abs_error_derivative", number(2)),
@@ -96,6 +114,8 @@ TABLES = {
     "seq2seq/improved": SEQ2SEQ,
     "activations/course": ACTIVATIONS,
     "language_model/default": LANGUAGE_MODEL,
+    "bidirectional/modern": SPOKEN_DIGITS,
+    "bidirectional/modern-speaker": SPOKEN_DIGITS_SPEAKERS,
 }
 
 
@@ -160,7 +180,7 @@ def render(key, table, runs):
     for row in table.rows_of(first, run):
         cells = []
         for column in table.columns:
-            values = [table.rows_of(metrics, run)[row][column.key] for metrics in runs.values()
+            values = [column.value(table.rows_of(metrics, run)[row]) for metrics in runs.values()
                       if row in table.rows_of(metrics, run)]
             cells.append(cell(values, column.format))
         lines.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
