@@ -59,15 +59,19 @@ class Column:
 class Table:
     """A README table: one row per entry of `metrics[rows]`, in the order of the first seed."""
 
-    rows: str  # the metrics.json key holding {row name: {metric: value}}
+    rows: str  # the metrics.json key holding {row name: {metric: value}}; dots reach deeper
     columns: tuple  # of Column
     row_title: str = "variant"
     single: bool = False  # `metrics[rows]` is one row's {metric: value}, named by the run
     extra_rows: tuple = ()  # top-level metrics keys shown as rows after them, e.g. "ensemble"
+    files: str = ""  # "<lab>/<run>" of the results files when not the table's own key
 
     def rows_of(self, metrics, run):
         """`{row name: {metric: value}}` of one run's metrics."""
-        rows = {run: metrics[self.rows]} if self.single else dict(metrics[self.rows])
+        found = metrics
+        for part in self.rows.split("."):
+            found = found[part]
+        rows = {run: found} if self.single else dict(found)
         return {**rows, **{name: metrics[name] for name in self.extra_rows if name in metrics}}
 
 
@@ -101,6 +105,17 @@ SPOKEN_DIGITS_SPEAKERS = Table("models", (
       for speaker in ("george", "jackson", "nicolas", "theo", "yweweler")),
     Column("val accuracy (held-in speakers)", "val_accuracy", percent),
 ), row_title="model", extra_rows=("ensemble",))
+COURSE_DIGITS = Table("models", (
+    Column("test accuracy", "test_accuracy", percent),
+    Column("val accuracy", "val_accuracy", percent),
+    Column("parameters", "params", integer),
+), row_title="model")
+CLIPPING_STUDY = Table("clipping_study.runs", (
+    Column("median gradient norm", "gradient_norm.median", number(3)),
+    Column("largest gradient norm", "gradient_norm.max", number(3)),
+    Column("non-finite steps", "gradient_norm.nonfinite_steps", integer),
+    Column("val accuracy", "val_accuracy", percent),
+), row_title="clipping", files="bidirectional/course")
 ACTIVATIONS = Table("functions", (
     Column("max abs error, value", "max_abs_error_value", number(2)),
     Column("max abs error, derivative", "max_abs_error_derivative", number(2)),
@@ -116,6 +131,8 @@ TABLES = {
     "language_model/default": LANGUAGE_MODEL,
     "bidirectional/modern": SPOKEN_DIGITS,
     "bidirectional/modern-speaker": SPOKEN_DIGITS_SPEAKERS,
+    "bidirectional/course": COURSE_DIGITS,
+    "bidirectional/course-clipping": CLIPPING_STUDY,
 }
 
 
@@ -166,7 +183,7 @@ def _seeds(seeds):
 
 def render(key, table, runs):
     """The Markdown of table `key` from `runs` (`{seed: metrics}`)."""
-    lab, run = key.split("/")
+    lab, run = (table.files or key).split("/")
     seeds = list(runs)
     first = runs[seeds[0]]
     spread = "mean (min–max) over the seeds" if len(seeds) > 1 else "one seed"
@@ -198,7 +215,8 @@ def update(readme_text, results_dir):
         if key not in TABLES:
             raise ValueError(f"README marker names an unknown table {key!r}: one of "
                              f"{', '.join(TABLES)}")
-        body = render(key, TABLES[key], load_runs(results_dir, key))
+        table = TABLES[key]
+        body = render(key, table, load_runs(results_dir, table.files or key))
         return match.group(1) + body + match.group(4)
 
     return MARKER.sub(replace, readme_text)
