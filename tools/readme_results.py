@@ -41,6 +41,13 @@ def integer(value):
     return f"{value:,.0f}"
 
 
+def _lookup(mapping, dotted_key):
+    """`mapping["a"]["b"]` for `"a.b"`."""
+    for part in dotted_key.split("."):
+        mapping = mapping[part]
+    return mapping
+
+
 @dataclasses.dataclass(frozen=True)
 class Column:
     """One metric of a row: `row[key]`, formatted by `format`."""
@@ -50,9 +57,7 @@ class Column:
     format: object = dataclasses.field(default_factory=number)
 
     def value(self, row):
-        for part in self.key.split("."):
-            row = row[part]
-        return row
+        return _lookup(row, self.key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,9 +73,7 @@ class Table:
 
     def rows_of(self, metrics, run):
         """`{row name: {metric: value}}` of one run's metrics."""
-        found = metrics
-        for part in self.rows.split("."):
-            found = found[part]
+        found = _lookup(metrics, self.rows)
         rows = {run: found} if self.single else dict(found)
         return {**rows, **{name: metrics[name] for name in self.extra_rows if name in metrics}}
 
@@ -185,7 +188,6 @@ def render(key, table, runs):
     """The Markdown of table `key` from `runs` (`{seed: metrics}`)."""
     lab, run = (table.files or key).split("/")
     seeds = list(runs)
-    first = runs[seeds[0]]
     spread = "mean (min–max) over the seeds" if len(seeds) > 1 else "one seed"
     lines = [
         f"*`results/{lab}/{run}-seed*.json`: {_seeds(seeds)} ({len(seeds)} "
@@ -194,11 +196,11 @@ def render(key, table, runs):
         "| " + " | ".join([table.row_title, *(c.title for c in table.columns)]) + " |",
         "|" + "---|" * (len(table.columns) + 1),
     ]
-    for row in table.rows_of(first, run):
+    rows_by_seed = [table.rows_of(metrics, run) for metrics in runs.values()]
+    for row in rows_by_seed[0]:
         cells = []
         for column in table.columns:
-            values = [column.value(table.rows_of(metrics, run)[row]) for metrics in runs.values()
-                      if row in table.rows_of(metrics, run)]
+            values = [column.value(rows[row]) for rows in rows_by_seed if row in rows]
             cells.append(cell(values, column.format))
         lines.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
     return "\n".join(lines) + "\n"
