@@ -12,11 +12,13 @@ assert against the package's reference.
 
 Cell helpers: `bilingual(ja, en)` is a Markdown cell with the Japanese first and the English
 beside it (a quoted paragraph below); `markdown(text)` and `code(source)` are plain cells;
-`solution(source)` is a code cell whose source starts hidden in JupyterLab.
+`exercise(solved, check)` is an exercise cell with blanks and its solution (a code cell whose
+source starts hidden in JupyterLab), both written from the one solved code.
 """
 
 import argparse
 import pathlib
+import re
 import sys
 import textwrap
 
@@ -53,6 +55,37 @@ def solution(source):
     cell = code(source, tags=("solution",))
     cell.metadata["jupyter"] = {"source_hidden": True}
     return cell
+
+
+ANSWER = re.compile(r"«(.*?)»")
+
+
+def exercise(solved, check, *, before="", setup=""):
+    """An exercise cell and its hidden solution, both written from the solved code.
+
+    Args:
+        solved: the code as it should end up, each blank's answer written `«answer»`; a line
+            with a blank may end in a `# hint`, shown to the learner after the blank's marker.
+        check: the last lines of both cells, comparing the result with the package's.
+        before: what the exercise cell starts with (imports).
+        setup: what the exercise cell defines between the code and `check` (inputs, helpers).
+
+    Returns:
+        `[exercise, solution]`: the exercise has `...` in each blank, the solution the answers.
+    """
+    def blanked(line):
+        code, _, hint = line.partition("  # ")
+        return ANSWER.sub("...", code) + "  # 空欄 / blank" + (f": {hint}" if hint else "")
+
+    solved = _clean(solved).splitlines()
+    exercise_code = "\n".join(blanked(line) if ANSWER.search(line) else line for line in solved)
+    answers = "\n".join(ANSWER.sub(r"\1", line.partition("  # ")[0]) if ANSWER.search(line)
+                         else line for line in solved)
+    tail = "\n".join(part for part in (_clean(setup), _clean(check)) if part)
+    return [
+        code("\n\n\n".join(part for part in (_clean(before), exercise_code, tail) if part)),
+        solution(f"# 解答例 / a solution\n{answers}\n\n\n{_clean(check)}"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,72 +293,51 @@ def activations():
             "`s = act.sigmoid(x)` から書いてください。",
             "Exercise 1: write the sigmoid's derivative from `s = act.sigmoid(x)`.",
         ),
-        code("""
-            def my_sigmoid_derivative(x):
-                s = act.sigmoid(x)
-                return ...  # 空欄 / blank
-
-
-            check("sigmoid'", lambda: my_sigmoid_derivative(x), act.sigmoid_derivative(x))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_sigmoid_derivative(x):
-                s = act.sigmoid(x)
-                return s * (1 - s)
-
-
-            check("sigmoid'", lambda: my_sigmoid_derivative(x), act.sigmoid_derivative(x))
-            """),
+        *exercise(
+            """
+                def my_sigmoid_derivative(x):
+                    s = act.sigmoid(x)
+                    return «s * (1 - s)»
+                """,
+            check="""
+                check("sigmoid'", lambda: my_sigmoid_derivative(x), act.sigmoid_derivative(x))
+                """,
+        ),
         bilingual(
             "### 演習 2: Swish の微分\n\n$f = x\\,\\sigma(\\beta x)$ のとき "
             "$f' = \\beta f + \\sigma(\\beta x)(1 - \\beta f)$。",
             "Exercise 2: Swish's derivative, the course's form.",
         ),
-        code("""
-            def my_swish_derivative(x, beta=1.0):
-                f = x * act.sigmoid(beta * x)
-                return ...  # 空欄 / blank
-
-
-            for beta in (0.5, 1.0, 2.0):
-                check(f"swish' beta={beta}", lambda beta=beta: my_swish_derivative(x, beta),
-                      act.swish_derivative(x, beta))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_swish_derivative(x, beta=1.0):
-                f = x * act.sigmoid(beta * x)
-                return beta * f + act.sigmoid(beta * x) * (1 - beta * f)
-
-
-            for beta in (0.5, 1.0, 2.0):
-                check(f"swish' beta={beta}", lambda beta=beta: my_swish_derivative(x, beta),
-                      act.swish_derivative(x, beta))
-            """),
+        *exercise(
+            """
+                def my_swish_derivative(x, beta=1.0):
+                    f = x * act.sigmoid(beta * x)
+                    return «beta * f + act.sigmoid(beta * x) * (1 - beta * f)»
+                """,
+            check="""
+                for beta in (0.5, 1.0, 2.0):
+                    check(f"swish' beta={beta}", lambda beta=beta: my_swish_derivative(x, beta),
+                          act.swish_derivative(x, beta))
+                """,
+        ),
         bilingual(
             "### 演習 3: ソフトマックスのヤコビ行列\n\n"
             "$J_{ij} = g_i(\\delta_{ij} - g_j)$。`np.diag` と `np.outer` で書けます。",
             "Exercise 3: the softmax Jacobian, with `np.diag` and `np.outer`.",
         ),
-        code("""
-            def my_softmax_jacobian(v):
-                g = act.softmax(v)
-                return ...  # 空欄 / blank
-
-
-            v = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
-            check("softmax Jacobian", lambda: my_softmax_jacobian(v), act.softmax_jacobian(v))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_softmax_jacobian(v):
-                g = act.softmax(v)
-                return np.diag(g) - np.outer(g, g)
-
-
-            check("softmax Jacobian", lambda: my_softmax_jacobian(v), act.softmax_jacobian(v))
-            """),
+        *exercise(
+            """
+                def my_softmax_jacobian(v):
+                    g = act.softmax(v)
+                    return «np.diag(g) - np.outer(g, g)»
+                """,
+            check="""
+                check("softmax Jacobian", lambda: my_softmax_jacobian(v), act.softmax_jacobian(v))
+                """,
+            setup="""
+                v = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+                """,
+        ),
         closing("python -m labs.activations"),
     ]
     return notebook(
@@ -406,84 +418,60 @@ def simple_rnn():
             "Exercise 1: the course's `bptt` for a linear RNN; the blank sends the error one step "
             "further back in time.",
         ),
-        code("""
-            from models import reference
-
-
-            def my_bptt(xs, ys, W, U, V):
-                hiddens, outputs = reference.rnn_net(xs, W, U, V)
-                dW, dU, dV = np.zeros_like(W), np.zeros_like(U), np.zeros_like(V)
-                do = outputs - ys
-                batch_size, n_seq = ys.shape[:2]
-                for t in reversed(range(n_seq)):
-                    dV += np.dot(do[:, t].T, hiddens[:, t]) / batch_size
-                    delta_t = do[:, t].dot(V)
-                    for bptt_step in reversed(range(t + 1)):
-                        h_prev = hiddens[:, bptt_step - 1] if bptt_step > 0 else 0 * hiddens[:, 0]
-                        dW += np.dot(delta_t.T, xs[:, bptt_step]) / batch_size
-                        dU += np.dot(delta_t.T, h_prev) / batch_size
-                        delta_t = ...  # 空欄 / blank
-                return dW, dU, dV
-
-
-            rng = np.random.default_rng(1)
-            xs, ys = rng.normal(size=(4, 5, 3)), rng.normal(size=(4, 5, 2))
-            W, U, V = rng.normal(size=(6, 3)), 0.3 * rng.normal(size=(6, 6)), rng.normal(size=(2, 6))
-            check("bptt", lambda: my_bptt(xs, ys, W, U, V), reference.bptt(xs, ys, W, U, V))
-            """),
-        solution("""
-            # 解答例 / a solution: the blank is `delta_t.dot(U)`
-            def my_bptt(xs, ys, W, U, V):
-                hiddens, outputs = reference.rnn_net(xs, W, U, V)
-                dW, dU, dV = np.zeros_like(W), np.zeros_like(U), np.zeros_like(V)
-                do = outputs - ys
-                batch_size, n_seq = ys.shape[:2]
-                for t in reversed(range(n_seq)):
-                    dV += np.dot(do[:, t].T, hiddens[:, t]) / batch_size
-                    delta_t = do[:, t].dot(V)
-                    for bptt_step in reversed(range(t + 1)):
-                        h_prev = hiddens[:, bptt_step - 1] if bptt_step > 0 else 0 * hiddens[:, 0]
-                        dW += np.dot(delta_t.T, xs[:, bptt_step]) / batch_size
-                        dU += np.dot(delta_t.T, h_prev) / batch_size
-                        delta_t = delta_t.dot(U)
-                return dW, dU, dV
-
-
-            check("bptt", lambda: my_bptt(xs, ys, W, U, V), reference.bptt(xs, ys, W, U, V))
-            """),
+        *exercise(
+            """
+                def my_bptt(xs, ys, W, U, V):
+                    hiddens, outputs = reference.rnn_net(xs, W, U, V)
+                    dW, dU, dV = np.zeros_like(W), np.zeros_like(U), np.zeros_like(V)
+                    do = outputs - ys
+                    batch_size, n_seq = ys.shape[:2]
+                    for t in reversed(range(n_seq)):
+                        dV += np.dot(do[:, t].T, hiddens[:, t]) / batch_size
+                        delta_t = do[:, t].dot(V)
+                        for bptt_step in reversed(range(t + 1)):
+                            h_prev = hiddens[:, bptt_step - 1] if bptt_step > 0 else 0 * hiddens[:, 0]
+                            dW += np.dot(delta_t.T, xs[:, bptt_step]) / batch_size
+                            dU += np.dot(delta_t.T, h_prev) / batch_size
+                            delta_t = «delta_t.dot(U)»
+                    return dW, dU, dV
+                """,
+            check="""
+                check("bptt", lambda: my_bptt(xs, ys, W, U, V), reference.bptt(xs, ys, W, U, V))
+                """,
+            before="""
+                from models import reference
+                """,
+            setup="""
+                rng = np.random.default_rng(1)
+                xs, ys = rng.normal(size=(4, 5, 3)), rng.normal(size=(4, 5, 2))
+                W, U, V = rng.normal(size=(6, 3)), 0.3 * rng.normal(size=(6, 6)), rng.normal(size=(2, 6))
+                """,
+        ),
         bilingual(
             "### 演習 2: 再帰型ニューラルネットワークの `traverse`\n\n木の節点は左右の子を連結して "
             "$W$ を掛けます: $v = \\tanh(W[\\,v_{left}; v_{right}\\,])$。",
             "Exercise 2: the course's recursive `traverse`: an inner node is "
             "tanh(W [left; right]).",
         ),
-        code("""
-            def my_traverse(node, W):
-                if not isinstance(node, dict):
-                    return node
-                left = my_traverse(node["left"], W)
-                right = my_traverse(node["right"], W)
-                return np.tanh(...)  # 空欄 / blank
-
-
-            rng = np.random.default_rng(2)
-            leaf = lambda: rng.normal(size=4)  # noqa: E731
-            tree = {"left": leaf(), "right": {"left": leaf(), "right": leaf()}}
-            W_tree = rng.normal(size=(4, 8))
-            check("traverse", lambda: my_traverse(tree, W_tree), reference.traverse(tree, W_tree))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_traverse(node, W):
-                if not isinstance(node, dict):
-                    return node
-                left = my_traverse(node["left"], W)
-                right = my_traverse(node["right"], W)
-                return np.tanh(W.dot(np.concatenate([left, right])))
-
-
-            check("traverse", lambda: my_traverse(tree, W_tree), reference.traverse(tree, W_tree))
-            """),
+        *exercise(
+            """
+                def my_traverse(node, W):
+                    if not isinstance(node, dict):
+                        return node
+                    left = my_traverse(node["left"], W)
+                    right = my_traverse(node["right"], W)
+                    return np.tanh(«W.dot(np.concatenate([left, right]))»)
+                """,
+            check="""
+                check("traverse", lambda: my_traverse(tree, W_tree), reference.traverse(tree, W_tree))
+                """,
+            setup="""
+                rng = np.random.default_rng(2)
+                leaf = lambda: rng.normal(size=4)  # noqa: E731
+                tree = {"left": leaf(), "right": {"left": leaf(), "right": leaf()}}
+                W_tree = rng.normal(size=(4, 8))
+                """,
+        ),
         closing("python -m labs.simple_rnn [--preset corrected]"),
     ]
     return notebook(
@@ -599,61 +587,46 @@ def seq2seq():
             "Exercise 1: the teacher-forcing decoder input: the target shifted right by one step, "
             "a 0 first.",
         ),
-        code("""
-            def my_decoder_input(target):
-                zeros = np.zeros_like(target[:, :1])
-                return ...  # 空欄 / blank: np.concatenate([...], axis=1)
-
-
-            check("decoder input", lambda: my_decoder_input(windows.target), windows.decoder_input)
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_decoder_input(target):
-                zeros = np.zeros_like(target[:, :1])
-                return np.concatenate([zeros, target[:, :-1]], axis=1)
-
-
-            check("decoder input", lambda: my_decoder_input(windows.target), windows.decoder_input)
-            """),
+        *exercise(
+            """
+                def my_decoder_input(target):
+                    zeros = np.zeros_like(target[:, :1])
+                    return «np.concatenate([zeros, target[:, :-1]], axis=1)»  # np.concatenate([...], axis=1)
+                """,
+            check="""
+                check("decoder input", lambda: my_decoder_input(windows.target), windows.decoder_input)
+                """,
+        ),
         bilingual(
             "### 演習 2: 講座の `encode`\n\n単語の one-hot $w$ を埋め込み $e = E w$ にしてから RNN に"
             "入れます: $h \\leftarrow \\tanh(W e + U h + b)$。空欄は埋め込みの行です。",
             "Exercise 2: the course's `encode`: embed each one-hot word (e = E w), then the RNN "
             "step. The blank is the embedding.",
         ),
-        code("""
-            from models import reference
-
-
-            def my_encode(words, E, W, U, b):
-                h = np.zeros(W.shape[0])
-                for w in words:
-                    e = ...  # 空欄 / blank
-                    h = np.tanh(W.dot(e) + U.dot(h) + b)
-                return h
-
-
-            rng = np.random.default_rng(0)
-            vocab, dim, units = 7, 4, 5
-            words = [np.eye(vocab)[k] for k in (3, 1, 4, 1, 5)]
-            E, W, U = rng.normal(size=(dim, vocab)), rng.normal(size=(units, dim)), rng.normal(
-                size=(units, units))
-            b = rng.normal(size=units)
-            check("encode", lambda: my_encode(words, E, W, U, b), reference.encode(words, E, W, U, b))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_encode(words, E, W, U, b):
-                h = np.zeros(W.shape[0])
-                for w in words:
-                    e = E.dot(w)
-                    h = np.tanh(W.dot(e) + U.dot(h) + b)
-                return h
-
-
-            check("encode", lambda: my_encode(words, E, W, U, b), reference.encode(words, E, W, U, b))
-            """),
+        *exercise(
+            """
+                def my_encode(words, E, W, U, b):
+                    h = np.zeros(W.shape[0])
+                    for w in words:
+                        e = «E.dot(w)»
+                        h = np.tanh(W.dot(e) + U.dot(h) + b)
+                    return h
+                """,
+            check="""
+                check("encode", lambda: my_encode(words, E, W, U, b), reference.encode(words, E, W, U, b))
+                """,
+            before="""
+                from models import reference
+                """,
+            setup="""
+                rng = np.random.default_rng(0)
+                vocab, dim, units = 7, 4, 5
+                words = [np.eye(vocab)[k] for k in (3, 1, 4, 1, 5)]
+                E, W, U = rng.normal(size=(dim, vocab)), rng.normal(size=(units, dim)), rng.normal(
+                    size=(units, units))
+                b = rng.normal(size=units)
+                """,
+        ),
         closing("python -m labs.seq2seq [--preset improved]"),
     ]
     return notebook(
@@ -746,59 +719,40 @@ def word2vec():
             "$f$ は相対頻度 `counts / counts.sum()`。",
             "Exercise 1: the subsampling keep probability.",
         ),
-        code("""
-            def my_keep_probabilities(counts, sample):
-                f = counts / counts.sum()
-                return ...  # 空欄 / blank
-
-
-            check("keep probabilities", lambda: my_keep_probabilities(ptb.counts, 1e-3),
-                  skipgrams.keep_probabilities(ptb.counts, 1e-3))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_keep_probabilities(counts, sample):
-                f = counts / counts.sum()
-                return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
-
-
-            check("keep probabilities", lambda: my_keep_probabilities(ptb.counts, 1e-3),
-                  skipgrams.keep_probabilities(ptb.counts, 1e-3))
-            """),
+        *exercise(
+            """
+                def my_keep_probabilities(counts, sample):
+                    f = counts / counts.sum()
+                    return «np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)»
+                """,
+            check="""
+                check("keep probabilities", lambda: my_keep_probabilities(ptb.counts, 1e-3),
+                      skipgrams.keep_probabilities(ptb.counts, 1e-3))
+                """,
+        ),
         bilingual(
             "### 演習 2: PPMI\n\n小さな共起行列 $C$ で、$P(w,c) = C_{wc}/\\sum C$、"
             "$P(w) = \\sum_c C_{wc} / \\sum C$、文脈は平滑化 $P(c) \\propto (\\sum_w C_{wc})^{0.75}$。",
             "Exercise 2: PPMI of a small co-occurrence matrix, with the context distribution "
             "smoothed by the power 0.75.",
         ),
-        code("""
-            C = np.array([[0, 4, 1, 0], [4, 0, 2, 1], [1, 2, 0, 3], [0, 1, 3, 0]], float)
-
-
-            def my_ppmi(C, power=0.75):
-                p_wc = C / C.sum()
-                p_w = C.sum(axis=1) / C.sum()
-                p_c = C.sum(axis=0) ** power / (C.sum(axis=0) ** power).sum()
-                with np.errstate(divide="ignore"):
-                    pmi = ...  # 空欄 / blank: log of p_wc over p_w times p_c
-                return np.maximum(pmi, 0)
-
-
-            check("ppmi", lambda: my_ppmi(C), count_embeddings.ppmi(C).toarray())
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_ppmi(C, power=0.75):
-                p_wc = C / C.sum()
-                p_w = C.sum(axis=1) / C.sum()
-                p_c = C.sum(axis=0) ** power / (C.sum(axis=0) ** power).sum()
-                with np.errstate(divide="ignore"):
-                    pmi = np.log(p_wc / np.outer(p_w, p_c))
-                return np.maximum(pmi, 0)
-
-
-            check("ppmi", lambda: my_ppmi(C), count_embeddings.ppmi(C).toarray())
-            """),
+        *exercise(
+            """
+                def my_ppmi(C, power=0.75):
+                    p_wc = C / C.sum()
+                    p_w = C.sum(axis=1) / C.sum()
+                    p_c = C.sum(axis=0) ** power / (C.sum(axis=0) ** power).sum()
+                    with np.errstate(divide="ignore"):
+                        pmi = «np.log(p_wc / np.outer(p_w, p_c))»  # log of p_wc over p_w times p_c
+                    return np.maximum(pmi, 0)
+                """,
+            check="""
+                check("ppmi", lambda: my_ppmi(C), count_embeddings.ppmi(C).toarray())
+                """,
+            before="""
+                C = np.array([[0, 4, 1, 0], [4, 0, 2, 1], [1, 2, 0, 3], [0, 1, 3, 0]], float)
+                """,
+        ),
         closing("python -m labs.word2vec",
                 "`python -m labs.word2vec analogy take took go` asks an analogy of a saved run.",
                 "`python -m labs.word2vec analogy take took go` で類推も引けます。"),
@@ -880,61 +834,41 @@ def attention():
             "`ref.softmax` を使えます。",
             "Exercise 1: dot-product attention: scores, weights, context. `ref.softmax` is there.",
         ),
-        code("""
-            def my_dot_attention(query, values):
-                scores = query @ np.swapaxes(values, 1, 2)  # (batch, T_q, T_v)
-                weights = ...  # 空欄 / blank
-                context = ...  # 空欄 / blank
-                return context, weights
-
-
-            check("dot attention", lambda: my_dot_attention(query, values),
-                  ref.dot_attention_forward(query, values)[:2])
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_dot_attention(query, values):
-                scores = query @ np.swapaxes(values, 1, 2)
-                weights = ref.softmax(scores)
-                context = weights @ values
-                return context, weights
-
-
-            check("dot attention", lambda: my_dot_attention(query, values),
-                  ref.dot_attention_forward(query, values)[:2])
-            """),
+        *exercise(
+            """
+                def my_dot_attention(query, values):
+                    scores = query @ np.swapaxes(values, 1, 2)  # (batch, T_q, T_v)
+                    weights = «ref.softmax(scores)»
+                    context = «weights @ values»
+                    return context, weights
+                """,
+            check="""
+                check("dot attention", lambda: my_dot_attention(query, values),
+                      ref.dot_attention_forward(query, values)[:2])
+                """,
+        ),
         bilingual(
             "### 演習 2: 加法 Attention のスコア\n\n"
             "$s_{ij} = \\sum_d w_d \\tanh(q_{id} + v_{jd})$。ブロードキャストで "
             "`(batch, T_q, T_v, dim)` を作ります。",
             "Exercise 2: the additive score, by broadcasting to (batch, T_q, T_v, dim).",
         ),
-        code("""
-            scale = rng.normal(size=4)
-
-
-            def my_additive_attention(query, values, scale):
-                hidden = np.tanh(query[:, :, None, :] + values[:, None, :, :])
-                scores = ...  # 空欄 / blank
-                weights = ref.softmax(scores)
-                return weights @ values, weights
-
-
-            check("additive attention", lambda: my_additive_attention(query, values, scale),
-                  ref.additive_attention_forward(query, values, scale)[:2])
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_additive_attention(query, values, scale):
-                hidden = np.tanh(query[:, :, None, :] + values[:, None, :, :])
-                scores = hidden @ scale
-                weights = ref.softmax(scores)
-                return weights @ values, weights
-
-
-            check("additive attention", lambda: my_additive_attention(query, values, scale),
-                  ref.additive_attention_forward(query, values, scale)[:2])
-            """),
+        *exercise(
+            """
+                def my_additive_attention(query, values, scale):
+                    hidden = np.tanh(query[:, :, None, :] + values[:, None, :, :])
+                    scores = «hidden @ scale»
+                    weights = ref.softmax(scores)
+                    return weights @ values, weights
+                """,
+            check="""
+                check("additive attention", lambda: my_additive_attention(query, values, scale),
+                      ref.additive_attention_forward(query, values, scale)[:2])
+                """,
+            before="""
+                scale = rng.normal(size=4)
+                """,
+        ),
         closing("python -m labs.attention [--task addition]"),
     ]
     return notebook(
@@ -1018,27 +952,20 @@ def autoencoders():
             "$v = \\log \\sigma^2$（1例ごとの和、形 `(batch,)`）。",
             "Exercise 1: the KL of N(mu, exp(v)) from N(0, I), per example.",
         ),
-        code("""
-            rng = np.random.default_rng(0)
-            z_mean, z_log_var = rng.normal(size=(6, 16)), rng.normal(size=(6, 16))
-
-
-            def my_gaussian_kl(z_mean, z_log_var):
-                return ...  # 空欄 / blank
-
-
-            check("KL", lambda: my_gaussian_kl(z_mean, z_log_var),
-                  vae_ref.gaussian_kl_forward(z_mean, z_log_var)[0])
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_gaussian_kl(z_mean, z_log_var):
-                return 0.5 * np.sum(z_mean**2 + np.exp(z_log_var) - 1 - z_log_var, axis=-1)
-
-
-            check("KL", lambda: my_gaussian_kl(z_mean, z_log_var),
-                  vae_ref.gaussian_kl_forward(z_mean, z_log_var)[0])
-            """),
+        *exercise(
+            """
+                def my_gaussian_kl(z_mean, z_log_var):
+                    return «0.5 * np.sum(z_mean**2 + np.exp(z_log_var) - 1 - z_log_var, axis=-1)»
+                """,
+            check="""
+                check("KL", lambda: my_gaussian_kl(z_mean, z_log_var),
+                      vae_ref.gaussian_kl_forward(z_mean, z_log_var)[0])
+                """,
+            before="""
+                rng = np.random.default_rng(0)
+                z_mean, z_log_var = rng.normal(size=(6, 16)), rng.normal(size=(6, 16))
+                """,
+        ),
         bilingual(
             "### 演習 2: 再パラメータ化と最近傍コード\n\n"
             "$z = \\mu + e^{v/2} \\varepsilon$。それから、各ベクトルに最も近いコードブックの番号"
@@ -1046,41 +973,27 @@ def autoencoders():
             "Exercise 2: the reparameterised sample, then the nearest codebook entry of each "
             "vector (argmin of the squared distance).",
         ),
-        code("""
-            epsilon = rng.normal(size=z_mean.shape)
-            codebook, z_e = rng.normal(size=(8, 3)), rng.normal(size=(10, 3))
+        *exercise(
+            """
+                def my_reparameterize(z_mean, z_log_var, epsilon):
+                    return «z_mean + np.exp(0.5 * z_log_var) * epsilon»
 
 
-            def my_reparameterize(z_mean, z_log_var, epsilon):
-                return ...  # 空欄 / blank
-
-
-            def my_nearest_codes(z_e, codebook):
-                distances = ((z_e[:, None, :] - codebook[None, :, :]) ** 2).sum(axis=-1)
-                return ...  # 空欄 / blank
-
-
-            check("z", lambda: my_reparameterize(z_mean, z_log_var, epsilon),
-                  vae_ref.reparameterize_forward(z_mean, z_log_var, epsilon)[0])
-            check("codes", lambda: my_nearest_codes(z_e, codebook), vq_ref.nearest_codes(z_e, codebook),
-                  atol=0)
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_reparameterize(z_mean, z_log_var, epsilon):
-                return z_mean + np.exp(0.5 * z_log_var) * epsilon
-
-
-            def my_nearest_codes(z_e, codebook):
-                distances = ((z_e[:, None, :] - codebook[None, :, :]) ** 2).sum(axis=-1)
-                return distances.argmin(axis=1)
-
-
-            check("z", lambda: my_reparameterize(z_mean, z_log_var, epsilon),
-                  vae_ref.reparameterize_forward(z_mean, z_log_var, epsilon)[0])
-            check("codes", lambda: my_nearest_codes(z_e, codebook), vq_ref.nearest_codes(z_e, codebook),
-                  atol=0)
-            """),
+                def my_nearest_codes(z_e, codebook):
+                    distances = ((z_e[:, None, :] - codebook[None, :, :]) ** 2).sum(axis=-1)
+                    return «distances.argmin(axis=1)»
+                """,
+            check="""
+                check("z", lambda: my_reparameterize(z_mean, z_log_var, epsilon),
+                      vae_ref.reparameterize_forward(z_mean, z_log_var, epsilon)[0])
+                check("codes", lambda: my_nearest_codes(z_e, codebook), vq_ref.nearest_codes(z_e, codebook),
+                      atol=0)
+                """,
+            before="""
+                epsilon = rng.normal(size=z_mean.shape)
+                codebook, z_e = rng.normal(size=(8, 3)), rng.normal(size=(10, 3))
+                """,
+        ),
         closing("python -m labs.autoencoders [--models ae,vae]"),
     ]
     return notebook(
@@ -1195,64 +1108,47 @@ def bidirectional():
             "### 演習 1: 講座の `lstm`\n\n空欄はセルの更新 $c = i \\odot a + f \\odot c_{prev}$ です。",
             "Exercise 1: the course's `lstm`; the blank is the cell update.",
         ),
-        code("""
-            def my_lstm(x, prev_h, prev_c, W, U, b):
-                lstm_in = x.dot(W.T) + prev_h.dot(U.T) + b
-                a, i, f, o = np.split(lstm_in, 4, axis=-1)
-                a, input_gate = np.tanh(a), 1 / (1 + np.exp(-i))
-                forget_gate, output_gate = 1 / (1 + np.exp(-f)), 1 / (1 + np.exp(-o))
-                c = ...  # 空欄 / blank
-                h = output_gate * np.tanh(c)
-                return h, c
-
-
-            rng = np.random.default_rng(0)
-            batch, features, units = 3, 4, 5
-            x, h0, c0 = (rng.normal(size=(batch, n)) for n in (features, units, units))
-            W, U, b = (rng.normal(size=(4 * units, features)), rng.normal(size=(4 * units, units)),
-                       rng.normal(size=4 * units))
-            check("lstm", lambda: my_lstm(x, h0, c0, W, U, b), reference.lstm(x, h0, c0, W, U, b))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_lstm(x, prev_h, prev_c, W, U, b):
-                lstm_in = x.dot(W.T) + prev_h.dot(U.T) + b
-                a, i, f, o = np.split(lstm_in, 4, axis=-1)
-                a, input_gate = np.tanh(a), 1 / (1 + np.exp(-i))
-                forget_gate, output_gate = 1 / (1 + np.exp(-f)), 1 / (1 + np.exp(-o))
-                c = input_gate * a + forget_gate * prev_c
-                h = output_gate * np.tanh(c)
-                return h, c
-
-
-            check("lstm", lambda: my_lstm(x, h0, c0, W, U, b), reference.lstm(x, h0, c0, W, U, b))
-            """),
+        *exercise(
+            """
+                def my_lstm(x, prev_h, prev_c, W, U, b):
+                    lstm_in = x.dot(W.T) + prev_h.dot(U.T) + b
+                    a, i, f, o = np.split(lstm_in, 4, axis=-1)
+                    a, input_gate = np.tanh(a), 1 / (1 + np.exp(-i))
+                    forget_gate, output_gate = 1 / (1 + np.exp(-f)), 1 / (1 + np.exp(-o))
+                    c = «input_gate * a + forget_gate * prev_c»
+                    h = output_gate * np.tanh(c)
+                    return h, c
+                """,
+            check="""
+                check("lstm", lambda: my_lstm(x, h0, c0, W, U, b), reference.lstm(x, h0, c0, W, U, b))
+                """,
+            setup="""
+                rng = np.random.default_rng(0)
+                batch, features, units = 3, 4, 5
+                x, h0, c0 = (rng.normal(size=(batch, n)) for n in (features, units, units))
+                W, U, b = (rng.normal(size=(4 * units, features)), rng.normal(size=(4 * units, units)),
+                           rng.normal(size=4 * units))
+                """,
+        ),
         bilingual(
             "### 演習 2: 講座の `gru`\n\n空欄は新しい状態 $h_{new} = (1 - z) h + z \\bar h$ です。",
             "Exercise 2: the course's `gru`; the blank is the new state.",
         ),
-        code("""
-            def my_gru(x, h, W_r, U_r, W_z, U_z, W, U):
-                r = 1 / (1 + np.exp(-(x.dot(W_r.T) + h.dot(U_r.T))))
-                z = 1 / (1 + np.exp(-(x.dot(W_z.T) + h.dot(U_z.T))))
-                h_bar = np.tanh(x.dot(W.T) + (r * h).dot(U.T))
-                return ...  # 空欄 / blank
-
-
-            gru_weights = [rng.normal(size=(units, n)) for n in (features, units) * 3]
-            check("gru", lambda: my_gru(x, h0, *gru_weights), reference.gru(x, h0, *gru_weights))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_gru(x, h, W_r, U_r, W_z, U_z, W, U):
-                r = 1 / (1 + np.exp(-(x.dot(W_r.T) + h.dot(U_r.T))))
-                z = 1 / (1 + np.exp(-(x.dot(W_z.T) + h.dot(U_z.T))))
-                h_bar = np.tanh(x.dot(W.T) + (r * h).dot(U.T))
-                return (1 - z) * h + z * h_bar
-
-
-            check("gru", lambda: my_gru(x, h0, *gru_weights), reference.gru(x, h0, *gru_weights))
-            """),
+        *exercise(
+            """
+                def my_gru(x, h, W_r, U_r, W_z, U_z, W, U):
+                    r = 1 / (1 + np.exp(-(x.dot(W_r.T) + h.dot(U_r.T))))
+                    z = 1 / (1 + np.exp(-(x.dot(W_z.T) + h.dot(U_z.T))))
+                    h_bar = np.tanh(x.dot(W.T) + (r * h).dot(U.T))
+                    return «(1 - z) * h + z * h_bar»
+                """,
+            check="""
+                check("gru", lambda: my_gru(x, h0, *gru_weights), reference.gru(x, h0, *gru_weights))
+                """,
+            setup="""
+                gru_weights = [rng.normal(size=(units, n)) for n in (features, units) * 3]
+                """,
+        ),
         bilingual(
             "### 演習 3: 講座の `bidirectional_rnn_net` と `gradient_clipping`\n\n"
             "1つめの空欄は順方向と（時刻を戻した）逆方向の状態の連結、2つめはノルムがしきい値を"
@@ -1260,63 +1156,48 @@ def bidirectional():
             "Exercise 3: the bidirectional concatenation (the backward states put back in time "
             "order) and gradient clipping by norm.",
         ),
-        code("""
-            def my_concat(h_f, h_b):
-                # one sequence: h_f, h_b (time, units); h_b was computed on the reversed input
-                return ...  # 空欄 / blank
+        *exercise(
+            """
+                def my_concat(h_f, h_b):
+                    # one sequence: h_f, h_b (time, units); h_b was computed on the reversed input
+                    return «np.concatenate([h_f, h_b[::-1]], axis=1)»
 
 
-            def my_gradient_clipping(grad, threshold):
-                norm = np.linalg.norm(grad)
-                rate = threshold / norm
-                if rate < 1:
-                    return ...  # 空欄 / blank
-                return grad
+                def my_gradient_clipping(grad, threshold):
+                    norm = np.linalg.norm(grad)
+                    rate = threshold / norm
+                    if rate < 1:
+                        return «grad * rate»
+                    return grad
+                """,
+            check="""
+                check("bidirectional_rnn_net", lambda: my_bidirectional_rnn_net(xs, *bi_weights),
+                      reference.bidirectional_rnn_net(xs, *bi_weights))
+                check("gradient_clipping", lambda: my_gradient_clipping(grad, 1.0),
+                      reference.gradient_clipping(grad, 1.0))
+                """,
+            setup="""
+                def my_bidirectional_rnn_net(xs, W_f, U_f, W_b, U_b, V):
+                    def rnn(seq, W, U):  # tanh RNN from a zero state, (time, features) -> (time, units)
+                        h, hs = np.zeros(W.shape[0]), []
+                        for x_t in seq:
+                            h = np.tanh(W.dot(x_t) + U.dot(h))
+                            hs.append(h)
+                        return np.array(hs)
+
+                    hs = [my_concat(rnn(x, W_f, U_f), rnn(x[::-1], W_b, U_b)) for x in xs]
+                    if any(h is Ellipsis for h in hs):  # my_concat still has its blank
+                        return ...
+                    return np.stack(hs).dot(V.T)
 
 
-            def my_bidirectional_rnn_net(xs, W_f, U_f, W_b, U_b, V):
-                def rnn(seq, W, U):  # tanh RNN from a zero state, (time, features) -> (time, units)
-                    h, hs = np.zeros(W.shape[0]), []
-                    for x_t in seq:
-                        h = np.tanh(W.dot(x_t) + U.dot(h))
-                        hs.append(h)
-                    return np.array(hs)
-
-                hs = [my_concat(rnn(x, W_f, U_f), rnn(x[::-1], W_b, U_b)) for x in xs]
-                if any(h is Ellipsis for h in hs):  # my_concat still has its blank
-                    return ...
-                return np.stack(hs).dot(V.T)
-
-
-            xs = rng.normal(size=(2, 6, features))
-            bi_weights = [rng.normal(size=s) for s in ((units, features), (units, units),
-                                                       (units, features), (units, units),
-                                                       (3, 2 * units))]
-            check("bidirectional_rnn_net", lambda: my_bidirectional_rnn_net(xs, *bi_weights),
-                  reference.bidirectional_rnn_net(xs, *bi_weights))
-            grad = rng.normal(size=(4, 4)) * 3
-            check("gradient_clipping", lambda: my_gradient_clipping(grad, 1.0),
-                  reference.gradient_clipping(grad, 1.0))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_concat(h_f, h_b):
-                return np.concatenate([h_f, h_b[::-1]], axis=1)
-
-
-            def my_gradient_clipping(grad, threshold):
-                norm = np.linalg.norm(grad)
-                rate = threshold / norm
-                if rate < 1:
-                    return grad * rate
-                return grad
-
-
-            check("bidirectional_rnn_net", lambda: my_bidirectional_rnn_net(xs, *bi_weights),
-                  reference.bidirectional_rnn_net(xs, *bi_weights))
-            check("gradient_clipping", lambda: my_gradient_clipping(grad, 1.0),
-                  reference.gradient_clipping(grad, 1.0))
-            """),
+                xs = rng.normal(size=(2, 6, features))
+                bi_weights = [rng.normal(size=s) for s in ((units, features), (units, units),
+                                                           (units, features), (units, units),
+                                                           (3, 2 * units))]
+                grad = rng.normal(size=(4, 4)) * 3
+                """,
+        ),
         closing("python -m labs.bidirectional [--preset course]"),
     ]
     return notebook(
@@ -1409,62 +1290,44 @@ def augmentation():
             "`lam` は `(B, 1, 1, 1)` に整形してから掛けます。",
             "Exercise 1: MixUp with the sampled `lam` (reshaped to (B, 1, 1, 1)) and `partner`.",
         ),
-        code("""
-            mixup = augmentation.MixUp(alpha=0.4)
-            batch = tf.random.stateless_uniform([6, 8, 8, 3], seed=(3, 4))
-            mix_params = mixup.sample(tf.shape(batch), seed=(5, 6))
-
-
-            def my_mixup(images, lam, partner):
-                lam = np.reshape(lam, (-1, 1, 1, 1))
-                return ...  # 空欄 / blank: images[partner] is the other image
-
-
-            check("MixUp", lambda: my_mixup(batch.numpy(), mix_params["lam"].numpy(),
-                                            mix_params["partner"].numpy()),
-                  mixup.apply(batch, mix_params).numpy(), atol=1e-6)
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_mixup(images, lam, partner):
-                lam = np.reshape(lam, (-1, 1, 1, 1))
-                return lam * images + (1 - lam) * images[partner]
-
-
-            check("MixUp", lambda: my_mixup(batch.numpy(), mix_params["lam"].numpy(),
-                                            mix_params["partner"].numpy()),
-                  mixup.apply(batch, mix_params).numpy(), atol=1e-6)
-            """),
+        *exercise(
+            """
+                def my_mixup(images, lam, partner):
+                    lam = np.reshape(lam, (-1, 1, 1, 1))
+                    return «lam * images + (1 - lam) * images[partner]»  # images[partner] is the other image
+                """,
+            check="""
+                check("MixUp", lambda: my_mixup(batch.numpy(), mix_params["lam"].numpy(),
+                                                mix_params["partner"].numpy()),
+                      mixup.apply(batch, mix_params).numpy(), atol=1e-6)
+                """,
+            before="""
+                mixup = augmentation.MixUp(alpha=0.4)
+                batch = tf.random.stateless_uniform([6, 8, 8, 3], seed=(3, 4))
+                mix_params = mixup.sample(tf.shape(batch), seed=(5, 6))
+                """,
+        ),
         bilingual(
             "### 演習 2: ガウシアンカーネル\n\n2次元のカーネルは $g(x) g(y)$ に分かれます。"
             "1次元のタップ $g(t) = e^{-t^2/2\\sigma^2}$（$t = -r..r$）を和が1になるよう正規化して"
             "ください。",
             "Exercise 2: the 1-D Gaussian taps, normalised to sum 1 (the 2-D kernel is g(x) g(y)).",
         ),
-        code("""
-            from augmentation.gaussian_blur import gaussian_kernel_1d
-
-
-            def my_gaussian_taps(sigma, kernel_size):
-                t = np.arange(kernel_size) - kernel_size // 2
-                taps = ...  # 空欄 / blank
-                return taps / taps.sum()
-
-
-            check("Gaussian taps", lambda: my_gaussian_taps(1.5, 7),
-                  gaussian_kernel_1d(tf.constant([1.5]), 7).numpy()[0], atol=1e-6)
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_gaussian_taps(sigma, kernel_size):
-                t = np.arange(kernel_size) - kernel_size // 2
-                taps = np.exp(-(t**2) / (2 * sigma**2))
-                return taps / taps.sum()
-
-
-            check("Gaussian taps", lambda: my_gaussian_taps(1.5, 7),
-                  gaussian_kernel_1d(tf.constant([1.5]), 7).numpy()[0], atol=1e-6)
-            """),
+        *exercise(
+            """
+                def my_gaussian_taps(sigma, kernel_size):
+                    t = np.arange(kernel_size) - kernel_size // 2
+                    taps = «np.exp(-(t**2) / (2 * sigma**2))»
+                    return taps / taps.sum()
+                """,
+            check="""
+                check("Gaussian taps", lambda: my_gaussian_taps(1.5, 7),
+                      gaussian_kernel_1d(tf.constant([1.5]), 7).numpy()[0], atol=1e-6)
+                """,
+            before="""
+                from augmentation.gaussian_blur import gaussian_kernel_1d
+                """,
+        ),
         closing("python -m labs.augmentation [--preset strong]"),
     ]
     return notebook(
@@ -1540,28 +1403,21 @@ def language_model():
             "最初のバッチの入力 `(batch, unroll)` を作ってください。",
             "Exercise 1: the parallel streams; build the first batch's inputs (batch, unroll).",
         ),
-        code("""
-            def my_first_batch(tokens, batch_size, unroll):
-                length = (len(tokens) - 1) // batch_size  # each stream keeps one more for targets
-                streams = ...  # 空欄 / blank: (batch_size, length), stream s = tokens[s*length:...]
-                return streams[:, :unroll]
-
-
-            tokens = np.arange(11)
-            check("first batch", lambda: my_first_batch(tokens, 2, 2),
-                  stream_batches(tokens, 2, 2).inputs[0], atol=0)
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_first_batch(tokens, batch_size, unroll):
-                length = (len(tokens) - 1) // batch_size
-                streams = np.asarray(tokens[: batch_size * length]).reshape(batch_size, length)
-                return streams[:, :unroll]
-
-
-            check("first batch", lambda: my_first_batch(tokens, 2, 2),
-                  stream_batches(tokens, 2, 2).inputs[0], atol=0)
-            """),
+        *exercise(
+            """
+                def my_first_batch(tokens, batch_size, unroll):
+                    length = (len(tokens) - 1) // batch_size  # each stream keeps one more for targets
+                    streams = «np.asarray(tokens[: batch_size * length]).reshape(batch_size, length)»  # (batch_size, length), stream s = tokens[s*length:...]
+                    return streams[:, :unroll]
+                """,
+            check="""
+                check("first batch", lambda: my_first_batch(tokens, 2, 2),
+                      stream_batches(tokens, 2, 2).inputs[0], atol=0)
+                """,
+            setup="""
+                tokens = np.arange(11)
+                """,
+        ),
         bilingual(
             "### 演習 2: 交差エントロピーとパープレキシティ\n\n"
             "ロジット `(batch, time, vocab)` と正解 `(batch, time)` から、"
@@ -1569,35 +1425,25 @@ def language_model():
             "Exercise 2: the mean cross-entropy of logits against targets (shift by the maximum "
             "for stability); its exp is the perplexity.",
         ),
-        code("""
-            rng = np.random.default_rng(0)
-            logits, targets = rng.normal(size=(2, 5, 50)) * 3, rng.integers(0, 50, size=(2, 5))
-
-
-            def my_cross_entropy(logits, targets):
-                shifted = logits - logits.max(axis=-1, keepdims=True)
-                log_probabilities = ...  # 空欄 / blank: log softmax
-                return -np.take_along_axis(log_probabilities, targets[..., None], axis=-1).mean()
-
-
-            check("cross-entropy", lambda: my_cross_entropy(logits, targets),
-                  lm_ref.cross_entropy(logits, targets))
-            """),
-        solution("""
-            # 解答例 / a solution
-            def my_cross_entropy(logits, targets):
-                shifted = logits - logits.max(axis=-1, keepdims=True)
-                log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-                return -np.take_along_axis(log_probabilities, targets[..., None], axis=-1).mean()
-
-
-            check("cross-entropy", lambda: my_cross_entropy(logits, targets),
-                  lm_ref.cross_entropy(logits, targets))
-            print("perplexity of these random logits:", np.exp(my_cross_entropy(logits, targets)))
-            """),
+        *exercise(
+            """
+                def my_cross_entropy(logits, targets):
+                    shifted = logits - logits.max(axis=-1, keepdims=True)
+                    log_probabilities = «shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))»  # log softmax
+                    return -np.take_along_axis(log_probabilities, targets[..., None], axis=-1).mean()
+                """,
+            check="""
+                check("cross-entropy", lambda: my_cross_entropy(logits, targets),
+                      lm_ref.cross_entropy(logits, targets))
+                """,
+            before="""
+                rng = np.random.default_rng(0)
+                logits, targets = rng.normal(size=(2, 5, 50)) * 3, rng.integers(0, 50, size=(2, 5))
+                """,
+        ),
         closing('python -m labs.language_model predict "the stock market"',
-                "Train first with `python -m labs.language_model` (over an hour on 2 cores).",
-                "先に `python -m labs.language_model` で学習してください（2コアで1時間以上）。"),
+                "Train first with `python -m labs.language_model` (about 20 minutes on 2 cores).",
+                "先に `python -m labs.language_model` で学習してください（2コアで約20分）。"),
     ]
     return notebook(
         "language_model", "LSTM 言語モデル（predict_word）", "An LSTM language model (predict_word)",
