@@ -19,9 +19,8 @@ Presets:
   text's log unigram frequencies (Adam alone needs thousands of steps to move it there), sampled
   softmax (1,024 classes) for training only, the embedding and LSTM multiplying in bfloat16
   (float32 weights, states, output layer and softmax), 14 epochs. Measured (seed 0): valid 89.1,
-  test 85.3 perplexity (float32 recomputation: 89.1 / 85.3), 41.6 min of training on 2 AMD EPYC
-  cores shared with other jobs (load 4-11); 5,796 steps x 135 ms (idle) is 13 min of steps, so
-  an estimated ~15 min on idle cores (not measured idle). Beats `small`'s published 114.5.
+  test 85.3 perplexity (float32 recomputation: 89.1 / 85.3), 17.5 min of training on 2 nearly
+  idle AMD EPYC cores. Beats `small`'s published 114.5.
 - `course`: the course notebook's corpus and sizes are not published; assumed to be DLFS2 ch06's
   `Rnnlm` (the book the course follows): Embedding 100, LSTM 100, untied, no dropout, 20 streams x
   35 steps, SGD lr 20, clip 0.25, 4 epochs (DLFS2 reports test perplexity ~136).

@@ -70,6 +70,11 @@ class Table:
     single: bool = False  # `metrics[rows]` is one row's {metric: value}, named by the run
     extra_rows: tuple = ()  # top-level metrics keys shown as rows after them, e.g. "ensemble"
     files: str = ""  # "<lab>/<run>" of the results files when not the table's own key
+    runs: tuple = ()  # several "<lab>/<run>", each run's rows in turn (e.g. one row a preset)
+
+    def sources(self, key):
+        """The "<lab>/<run>" names of the results files the table `key` shows."""
+        return self.runs or (self.files or key,)
 
     def rows_of(self, metrics, run):
         """`{row name: {metric: value}}` of one run's metrics."""
@@ -184,25 +189,33 @@ def _seeds(seeds):
     return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
 
 
-def render(key, table, runs):
-    """The Markdown of table `key` from `runs` (`{seed: metrics}`)."""
-    lab, run = (table.files or key).split("/")
-    seeds = list(runs)
-    spread = "mean (min–max) over the seeds" if len(seeds) > 1 else "one seed"
+def render(table, runs):
+    """The Markdown of `table` from `runs` (`{"<lab>/<run>": {seed: metrics}}`)."""
+    captions, rows = [], []
+    for source, by_seed in runs.items():
+        lab, run = source.split("/")
+        seeds = list(by_seed)
+        captions.append(f"`results/{lab}/{run}-seed*.json`: {_seeds(seeds)} ({len(seeds)} "
+                        f"run{'s' if len(seeds) > 1 else ''})")
+        rows_by_seed = [table.rows_of(metrics, run) for metrics in by_seed.values()]
+        for row in rows_by_seed[0]:
+            cells = []
+            for column in table.columns:
+                values = [column.value(seed_rows[row]) for seed_rows in rows_by_seed
+                          if row in seed_rows]
+                cells.append(cell(values, column.format))
+            rows.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
+    several = any(len(by_seed) > 1 for by_seed in runs.values())
+    spread = "mean (min–max) over the seeds" if several else "one seed"
+    if len(runs) > 1:
+        spread += " each" if not several else ""
     lines = [
-        f"*`results/{lab}/{run}-seed*.json`: {_seeds(seeds)} ({len(seeds)} "
-        f"run{'s' if len(seeds) > 1 else ''}); {spread}.*",
+        f"*{'; '.join(captions)}; {spread}.*",
         "",
         "| " + " | ".join([table.row_title, *(c.title for c in table.columns)]) + " |",
         "|" + "---|" * (len(table.columns) + 1),
+        *rows,
     ]
-    rows_by_seed = [table.rows_of(metrics, run) for metrics in runs.values()]
-    for row in rows_by_seed[0]:
-        cells = []
-        for column in table.columns:
-            values = [column.value(rows[row]) for rows in rows_by_seed if row in rows]
-            cells.append(cell(values, column.format))
-        lines.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -218,7 +231,8 @@ def update(readme_text, results_dir):
             raise ValueError(f"README marker names an unknown table {key!r}: one of "
                              f"{', '.join(TABLES)}")
         table = TABLES[key]
-        body = render(key, table, load_runs(results_dir, table.files or key))
+        body = render(table, {source: load_runs(results_dir, source)
+                              for source in table.sources(key)})
         return match.group(1) + body + match.group(4)
 
     return MARKER.sub(replace, readme_text)
