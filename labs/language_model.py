@@ -37,6 +37,7 @@ Commands:
     python -m labs.language_model --preset small --output-dir runs/language_model_small
     python -m labs.language_model --preset course --output-dir runs/language_model_course
     python -m labs.language_model compare runs/language_model runs/language_model_course
+    python -m labs.language_model compare results/language_model/*.json   # the measured presets
     python -m labs.language_model predict "the stock market" --top-k 10
     python -m labs.language_model generate "the company" --words 30 --temperature 0.8 --top-k 40
     python -m labs.language_model --quick                                # every code path
@@ -44,8 +45,9 @@ Commands:
 `predict` and `generate` read `--model` (default runs/language_model/models/default.keras) and the
 `vocabulary.txt` beside it; `predict` writes the whole vocabulary, most likely first, to
 `--output` (default next_word.txt beside the model's run) and its top 20 as a bar chart.
-`compare RUN_DIR...` draws the train/valid perplexity of finished runs (their history.csv) on one
-figure, `--output` (default runs/language_model/perplexity_presets.png).
+`compare RUN...` draws the train/valid perplexity of finished runs (output dirs, or their
+metrics.json such as results/language_model/*.json) on one figure, `--output` (default
+runs/language_model/perplexity_presets.png).
 
 Outputs in `--output-dir` (default runs/language_model): metrics.json, history.csv,
 models/<preset>.keras, models/vocabulary.txt, gradient_norm.csv, perplexity.png,
@@ -66,6 +68,7 @@ metrics.json (after the envelope "lab", "preset", "seed", "quick", "config", "ve
 
 import csv
 import dataclasses
+import json
 import pathlib
 
 import numpy as np
@@ -323,28 +326,44 @@ def _write_norms(path, norms):
 
 
 def compare_runs(argv):
-    """`compare RUN_DIR...`: the perplexity per epoch of finished runs on one figure."""
+    """`compare RUN...`: the perplexity per epoch of finished runs on one figure.
+
+    A run is its output dir (its history.csv) or its metrics.json, e.g. the committed
+    `results/language_model/*.json`.
+    """
     parser = kit.LabArgumentParser(prog=f"python -m labs.{LAB} compare")
-    parser.add_argument("runs", nargs="+", type=pathlib.Path, help="output dirs of runs")
+    parser.add_argument("runs", nargs="+", type=pathlib.Path,
+                        help="output dirs of finished runs, or their metrics.json files")
     parser.add_argument("--output", type=pathlib.Path,
                         default=pathlib.Path("runs") / LAB / "perplexity_presets.png")
     args = parser.parse_args(argv[1:])  # after "compare"
-    histories = {}
-    for folder in args.runs:
-        try:
-            with open(folder / "history.csv", encoding="utf-8") as file:
-                rows = list(csv.DictReader(file))
-        except OSError as error:
-            raise kit.LabError(f"cannot read {folder / 'history.csv'} ({error.strerror}): "
-                               "give the output dirs of finished runs") from None
-        for row in rows:
-            run = histories.setdefault(f"{row['run']} ({folder.name})", {})
-            for key in ("perplexity", "val_perplexity"):
-                run.setdefault(key, []).append(float(row.get(key) or "nan"))
+    histories = dict(_history(run) for run in args.runs)
     from labs.kit.plotting import save_figure
 
     print(f"wrote {save_figure(_plot_perplexity(histories), args.output)}")
     return histories
+
+
+def _history(run):
+    """`(label, {"perplexity": [per epoch], "val_perplexity": [...]})` of a finished run."""
+    path = run if run.suffix == ".json" else run / "history.csv"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise kit.LabError(f"cannot read {path} ({error.strerror}): give the output dirs of "
+                           "finished runs or their metrics.json") from None
+    try:
+        if path.suffix == ".json":
+            metrics = json.loads(text)
+            return f"{metrics['preset']} ({run.stem})", {
+                "perplexity": metrics["model"]["train_perplexity"],
+                "val_perplexity": metrics["model"]["valid_perplexity_per_epoch"]}
+        rows = list(csv.DictReader(text.splitlines()))
+        return f"{rows[0]['run']} ({run.name})", {
+            key: [float(row.get(key) or "nan") for row in rows]
+            for key in ("perplexity", "val_perplexity")}
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise kit.LabError(f"{path} is not a finished {LAB} run's") from None
 
 
 def _plot_perplexity(histories):

@@ -296,5 +296,14 @@ def test_compare_draws_finished_runs_on_one_figure(quick_runs, tmp_path):
     assert set(histories) == {"default (default)", "course (course)"}
     assert len(histories["course (course)"]["val_perplexity"]) == 2
     assert (tmp_path / "presets.png").is_file()
+    # a run's metrics.json (the committed results/) draws the same curves
+    from_json = lab.main(["compare", str(root / "course" / "metrics.json"),
+                          "--output", str(tmp_path / "from_json.png")])
+    assert list(from_json) == ["course (metrics)"]
+    for key, values in histories["course (course)"].items():  # history.csv rounds to 6 digits
+        assert from_json["course (metrics)"][key] == pytest.approx(values, rel=1e-5, nan_ok=True)
     with pytest.raises(lab.kit.LabError, match="history.csv"):
         lab.main(["compare", str(tmp_path / "nothing")])
+    (tmp_path / "other.json").write_text('{"lab": "word2vec"}')
+    with pytest.raises(lab.kit.LabError, match="not a finished language_model run"):
+        lab.main(["compare", str(tmp_path / "other.json")])
