@@ -29,8 +29,10 @@ Presets:
   act on the loss summed over the 20 steps (their code sums the per-step cross-entropy); on our
   loss, the mean over every token, the same updates are lr 20 and clip 0.25, which the preset
   uses (taken literally, lr 1 on the mean loss is 20 times too slow: valid 171 after 9 epochs).
+  Measured (seed 0): valid 120.3, test 114.7, 35.5 min of training at load 3-5.
 - `long`: 2 x LSTM 640, tied, dropout 0.5, Adam 2e-3 cosine, sampled softmax 2,048, bfloat16,
-  unigram bias, 20 epochs (about 1 h on 2 idle cores at ~0.4 s a step).
+  unigram bias, 20 epochs. Measured (seed 0): valid 90.3, test 85.2, 60 min of training on
+  2 idle cores: no better than `default`.
 
 Commands:
     python -m labs.language_model --manual-dir ../shared/data            # default preset

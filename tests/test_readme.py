@@ -36,6 +36,22 @@ def test_check_fails_on_a_stale_table(tmp_path):
     assert "| `he_relu` | 50.0 % | 75.0 % | 0.1 | 2 |" in text and text.endswith("after\n")
 
 
+def test_a_table_of_several_runs_has_a_row_for_each_in_order(tmp_path):
+    (tmp_path / "language_model").mkdir()
+    for preset, perplexity in (("long", 80.0), ("default", 90.0)):
+        run = {"quick": False, "model": {"valid_perplexity": perplexity, "test_perplexity": 1.0,
+                                         "epochs": 2, "train_seconds": 90.0, "params": 10}}
+        (tmp_path / "language_model" / f"{preset}-seed0.json").write_text(json.dumps(run))
+    table = readme_results.dataclasses.replace(
+        readme_results.LANGUAGE_MODEL, runs=("language_model/default", "language_model/long"))
+    lines = readme_results.render(table, {source: readme_results.load_runs(tmp_path, source)
+                                          for source in table.runs}).splitlines()
+    assert lines[0] == ("*`results/language_model/default-seed*.json`: seed 0 (1 run); "
+                        "`results/language_model/long-seed*.json`: seed 0 (1 run); one seed each.*")
+    assert lines[4:] == ["| `default` | 90 | 1 | 2 | 1.5 | 10 |",
+                         "| `long` | 80 | 1 | 2 | 1.5 | 10 |"]
+
+
 def test_several_seeds_give_mean_and_range_and_count_the_diverged():
     assert readme_results.cell([1.0, 2.0, 6.0], readme_results.number()) == "3 (1–6)"
     assert readme_results.cell([0.5, 0.5], readme_results.percent) == "50.0 % (every seed)"

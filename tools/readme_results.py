@@ -7,7 +7,8 @@ Each file is a final run's `metrics.json`, copied unchanged. A table sits in REA
     <!-- /results -->
 
 and shows, per row (a variant or model of the run) and column (a metric), the value of the one
-seed measured, or `mean (min–max)` over every seed of `results/simple_rnn/course-seed*.json`.
+seed measured, or `mean (min–max)` over every seed of `results/simple_rnn/course-seed*.json`;
+a table may gather several runs' rows (the language model's presets, one row each).
 The tables a README may hold are listed in `TABLES` below.
 
     python -m tools.readme_results           # rewrites README.md's tables in place
@@ -99,9 +100,10 @@ LANGUAGE_MODEL = Table("model", (
     Column("valid perplexity", "valid_perplexity", number(4)),
     Column("test perplexity", "test_perplexity", number(4)),
     Column("epochs", "epochs", integer),
-    Column("training seconds", "train_seconds", integer),
+    Column("training minutes", "train_seconds", lambda seconds: f"{seconds / 60:.1f}"),
     Column("parameters", "params", integer),
-), row_title="preset", single=True)
+), row_title="preset", single=True, runs=tuple(
+    f"language_model/{preset}" for preset in ("default", "course", "small", "long")))
 SPOKEN_DIGITS = Table("models", (
     Column("parameters", "params", integer),
     Column("val accuracy", "val_accuracy", percent),
@@ -136,7 +138,7 @@ TABLES = {
     "seq2seq/course": SEQ2SEQ,
     "seq2seq/improved": SEQ2SEQ,
     "activations/course": ACTIVATIONS,
-    "language_model/default": LANGUAGE_MODEL,
+    "language_model/presets": LANGUAGE_MODEL,
     "bidirectional/modern": SPOKEN_DIGITS,
     "bidirectional/modern-speaker": SPOKEN_DIGITS_SPEAKERS,
     "bidirectional/course": COURSE_DIGITS,
@@ -206,9 +208,8 @@ def render(table, runs):
                 cells.append(cell(values, column.format))
             rows.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
     several = any(len(by_seed) > 1 for by_seed in runs.values())
-    spread = "mean (min–max) over the seeds" if several else "one seed"
-    if len(runs) > 1:
-        spread += " each" if not several else ""
+    spread = ("mean (min–max) over the seeds" if several
+              else "one seed each" if len(runs) > 1 else "one seed")
     lines = [
         f"*{'; '.join(captions)}; {spread}.*",
         "",
