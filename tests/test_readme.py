@@ -43,9 +43,9 @@ def test_a_table_of_several_runs_has_a_row_for_each_in_order(tmp_path):
                                          "epochs": 2, "train_seconds": 90.0, "params": 10}}
         (tmp_path / "language_model" / f"{preset}-seed0.json").write_text(json.dumps(run))
     table = readme_results.dataclasses.replace(
-        readme_results.LANGUAGE_MODEL, runs=("language_model/default", "language_model/long"))
+        readme_results.LANGUAGE_MODEL, sources=("language_model/default", "language_model/long"))
     lines = readme_results.render(table, {source: readme_results.load_runs(tmp_path, source)
-                                          for source in table.runs}).splitlines()
+                                          for source in table.sources}).splitlines()
     assert lines[0] == ("*`results/language_model/default-seed*.json`: seed 0 (1 run); "
                         "`results/language_model/long-seed*.json`: seed 0 (1 run); one seed each.*")
     assert lines[4:] == ["| `default` | 90 | 1 | 2 | 1.5 | 10 |",

@@ -70,12 +70,8 @@ class Table:
     row_title: str = "variant"
     single: bool = False  # `metrics[rows]` is one row's {metric: value}, named by the run
     extra_rows: tuple = ()  # top-level metrics keys shown as rows after them, e.g. "ensemble"
-    files: str = ""  # "<lab>/<run>" of the results files when not the table's own key
-    runs: tuple = ()  # several "<lab>/<run>", each run's rows in turn (e.g. one row a preset)
-
-    def sources(self, key):
-        """The "<lab>/<run>" names of the results files the table `key` shows."""
-        return self.runs or (self.files or key,)
+    # The "<lab>/<run>" results the table shows, each run's rows in turn; () = the table's key.
+    sources: tuple = ()
 
     def rows_of(self, metrics, run):
         """`{row name: {metric: value}}` of one run's metrics."""
@@ -102,7 +98,7 @@ LANGUAGE_MODEL = Table("model", (
     Column("epochs", "epochs", integer),
     Column("training minutes", "train_seconds", lambda seconds: f"{seconds / 60:.1f}"),
     Column("parameters", "params", integer),
-), row_title="preset", single=True, runs=tuple(
+), row_title="preset", single=True, sources=tuple(
     f"language_model/{preset}" for preset in ("default", "course", "small", "long")))
 SPOKEN_DIGITS = Table("models", (
     Column("parameters", "params", integer),
@@ -125,7 +121,7 @@ CLIPPING_STUDY = Table("clipping_study.runs", (
     Column("largest gradient norm", "gradient_norm.max", number(3)),
     Column("non-finite steps", "gradient_norm.nonfinite_steps", integer),
     Column("val accuracy", "val_accuracy", percent),
-), row_title="clipping", files="bidirectional/course")
+), row_title="clipping", sources=("bidirectional/course",))
 ACTIVATIONS = Table("functions", (
     Column("max abs error, value", "max_abs_error_value", number(2)),
     Column("max abs error, derivative", "max_abs_error_derivative", number(2)),
@@ -233,7 +229,7 @@ def update(readme_text, results_dir):
                              f"{', '.join(TABLES)}")
         table = TABLES[key]
         body = render(table, {source: load_runs(results_dir, source)
-                              for source in table.sources(key)})
+                              for source in table.sources or (key,)})
         return match.group(1) + body + match.group(4)
 
     return MARKER.sub(replace, readme_text)
