@@ -88,7 +88,7 @@ class FrontEndConfig:
 
 
 # Our models: name -> (body architecture, front-end settings that differ from FrontEndConfig()).
-# The last two read the clip differently from the first four, so that the vote of all six
+# The last two read the clip differently from the first four, so that a vote with them
 # disagrees in more useful ways on a voice none of them has heard.
 MODERN_MODELS = {
     "conv1d": ("conv1d", {}),

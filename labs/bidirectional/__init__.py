@@ -16,7 +16,7 @@ It reproduces the course notebook `3_4_spoken_digit` (`--preset course`: five mo
 default).
 
 Commands:
-    python -m labs.bidirectional                       # modern preset: 6 models + vote, official
+    python -m labs.bidirectional                       # modern preset: 6 models + a vote of 4
     python -m labs.bidirectional --preset course       # the notebook, then the clipping study
     python -m labs.bidirectional --split speaker --models conv1d   # 5 unseen-voice folds
     python -m labs.bidirectional --preset course --clipnorm 1.0   # clip every model's gradients
@@ -35,10 +35,10 @@ models and `"diverged": {"run", "message"}`. `--strategy mirrored` trains the mo
 clipping study, which logs one device's gradient norms) on every GPU, --batch-size being global.
 
 Outputs in `--output-dir` (default runs/bidirectional): `metrics.json`, `history.csv`,
-`models/<name>.keras`, `models/ensemble.keras` (the models voting: one Keras model averaging their
-probabilities) and `models/best.keras` (the best by validation accuracy of the single models and
-the vote, a tie going to the vote), and the plots `training_accuracy.png`,
-`training_loss.png`, `comparison.png`,
+`models/<name>.keras`, `models/ensemble.keras` (conv1d, gru, conv1d_pcen and conv1d_rate voting,
+with `--models` the chosen models: one Keras model averaging their probabilities) and
+`models/best.keras` (the best by validation accuracy of the single models and the vote, a tie
+going to the vote), and the plots `training_accuracy.png`, `training_loss.png`, `comparison.png`,
 `confusion_matrix.png`, `digits.png` (a waveform and its log-mel spectrogram per digit) and, for the
 course preset, `gradient_norms.png` and `clipping_loss.png`. On `--split speaker` every fold saves
 its own (`models/gru_theo.keras`, `models/ensemble_theo.keras`, ...) and there is no best.keras.
