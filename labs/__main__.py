@@ -18,8 +18,8 @@ class LabEntry:
 
 LABS = (
     LabEntry("bidirectional", "Conv1D, SimpleRNN, GRU, bidirectional LSTM on spoken digits, "
-             "their vote as one model; gradient clipping", "3_4_spoken_digit",
-             "4 min on 2 cores at load 2.5-2.9, 6 min at load 6 (2026-12-02)"),
+             "four of them voting as one model; gradient clipping", "3_4_spoken_digit",
+             "4-6 min on 2 cores (2026-12-02)"),
     LabEntry("seq2seq", "sin -> cos encoder-decoder, compiled free-running decoding, attention",
              "3_5_Seq2Seq(Encoder-Decoder)_sin-cos",
              "21 s on 2 cores at load 2.4-3.4, 92 s at load 7-8 (2026-12-02)"),

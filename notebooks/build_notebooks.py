@@ -1084,10 +1084,10 @@ def bidirectional():
             "## 5. 改良版: ログメル特徴量・データ拡張・early stopping\n\n"
             "特徴量（40バンドのログメル）とデータ拡張（時間のずれ・速さ・雑音・SpecAugment）を"
             "モデルの中で計算し、公式の分割（テイク0〜4がテスト）で6つのモデルを学習し、そのうち"
-            "4つの多数決（確率の平均）を作ります（本番は各30エポックまで、2コアで約4分）。",
+            "4つの多数決（確率の平均）を作ります（本番は各30エポックまで、2コアで4〜6分）。",
             "The modern preset: log-mel features and augmentation inside the model, the official "
             "split (takes 0-4 are the test set), six models and the vote of four of them "
-            "(probabilities averaged; 30 epochs at most each, about 4 minutes on 2 cores).",
+            "(probabilities averaged; 30 epochs at most each, 4 to 6 minutes on 2 cores).",
         ),
         code("""
             modern = lab.main(["--output-dir", str(OUT / "modern"), *QUICK_FLAG])
