@@ -24,8 +24,8 @@ from models.spoken_digit import (  # noqa: E402
 
 LAB = "bidirectional"
 # The vote leaves out SimpleRNN and the bidirectional LSTM: on the development protocol (voices
-# the models never heard, see the README) they do 10 points worse than the others alone and pull
-# the vote down.
+# the models never heard, see the README) they score 9-15 points below the others alone and the
+# vote of all six is worse (83.6 % against 86.1 %); on the five real folds the two votes tie.
 VOTE = ("conv1d", "gru", "conv1d_pcen", "conv1d_rate")
 ALL_MODELS = tuple(dict.fromkeys([*COURSE_ARCHITECTURES, *MODERN_MODELS]))  # --models choices
 
