@@ -171,4 +171,3 @@ class ImageAugmentation:
 def random_bool(shape, rate, seed):
     """Stateless Bernoulli(rate) booleans of `shape`."""
     return tf.random.stateless_uniform(shape, seed) < rate
-

@@ -40,7 +40,12 @@ class KerasCVRandAugment(_KerasLayerAugmentation):
     """
 
     def __init__(
-        self, num_ops=2, magnitude=0.5, magnitude_stddev=0.15, rate=1.0, value_range=(0, 255),
+        self,
+        num_ops=2,
+        magnitude=0.5,
+        magnitude_stddev=0.15,
+        rate=1.0,
+        value_range=(0, 255),
         seed=None,
     ):
         import keras_cv  # imported here: it is slow to import and only needed for comparisons
@@ -60,8 +65,12 @@ class KerasCVRandAugment(_KerasLayerAugmentation):
             seed=seed,
         )
         config = {
-            "num_ops": num_ops, "magnitude": magnitude, "magnitude_stddev": magnitude_stddev,
-            "rate": rate, "value_range": list(value_range), "seed": seed,
+            "num_ops": num_ops,
+            "magnitude": magnitude,
+            "magnitude_stddev": magnitude_stddev,
+            "rate": rate,
+            "value_range": list(value_range),
+            "seed": seed,
         }
         super().__init__(layer, value_range, config)
 
@@ -76,8 +85,9 @@ class KerasRandAugment(_KerasLayerAugmentation):
             value_range=tuple(value_range), num_ops=num_ops, factor=magnitude, seed=seed
         )
         config = {
-            "num_ops": num_ops, "magnitude": magnitude, "value_range": list(value_range),
+            "num_ops": num_ops,
+            "magnitude": magnitude,
+            "value_range": list(value_range),
             "seed": seed,
         }
         super().__init__(layer, value_range, config)
-

@@ -181,11 +181,17 @@ class CutMix(AugmentationLayer):
 _OPS_BY_NAME = {
     cls.__name__: cls
     for cls in (
-        random_flip_lib.RandomFlip, random_crop_lib.RandomCrop,
-        random_contrast_lib.RandomContrast, random_brightness_lib.RandomBrightness,
-        random_hue_lib.RandomHue, random_rot90_lib.RandomRot90,
-        gaussian_blur_lib.GaussianBlur, random_erasing_lib.RandomErasing,
-        rand_augment_lib.RandAugment, mix_up_lib.MixUp, cut_mix_lib.CutMix,
+        random_flip_lib.RandomFlip,
+        random_crop_lib.RandomCrop,
+        random_contrast_lib.RandomContrast,
+        random_brightness_lib.RandomBrightness,
+        random_hue_lib.RandomHue,
+        random_rot90_lib.RandomRot90,
+        gaussian_blur_lib.GaussianBlur,
+        random_erasing_lib.RandomErasing,
+        rand_augment_lib.RandAugment,
+        mix_up_lib.MixUp,
+        cut_mix_lib.CutMix,
     )
 }
 

@@ -1,8 +1,8 @@
 """AugmentationPipeline: ops composed with per-image probabilities, mapped over a tf.data dataset.
 
-    pipeline = make_pipeline("strong", seed=0)
-    train = pipeline.apply(train.batch(32))       # images (and one-hot labels) augmented per batch
-    model.fit(train, epochs=10)
+pipeline = make_pipeline("strong", seed=0)
+train = pipeline.apply(train.batch(32))       # images (and one-hot labels) augmented per batch
+model.fit(train, epochs=10)
 """
 
 import tensorflow as tf
@@ -61,8 +61,7 @@ class AugmentationPipeline:
                 raise ValueError(f"probability must be in [0, 1], got {probability} for {op!r}")
             if probability < 1.0 and isinstance(op, RandomCrop) and not op.resize:
                 raise ValueError(
-                    f"{op!r} changes the image size, so it needs probability 1 "
-                    "(or resize=True)"
+                    f"{op!r} changes the image size, so it needs probability 1 (or resize=True)"
                 )
             op_range = check_value_range(getattr(op, "value_range", self.value_range))
             if op_range != self.value_range:
@@ -160,8 +159,11 @@ class AugmentationPipeline:
         if not isinstance(spec, (tuple, list)) or len(spec) < 2:
             return
         labels = spec[1]
-        mixing = [type(op).__name__ for op, probability in self.steps
-                  if isinstance(op, (MixUp, CutMix)) and probability > 0]
+        mixing = [
+            type(op).__name__
+            for op, probability in self.steps
+            if isinstance(op, (MixUp, CutMix)) and probability > 0
+        ]
         if mixing and getattr(labels, "dtype", None) is not None and labels.dtype.is_integer:
             check_one_hot(tf.zeros([0], labels.dtype), mixing[0])  # raises its ValueError
 
@@ -181,19 +183,22 @@ class AugmentationPipeline:
         return f"AugmentationPipeline([{steps}], value_range={self.value_range})"
 
 
-def make_randaugment(backend="ours", num_ops=2, magnitude=0.5, value_range=DEFAULT_VALUE_RANGE,
-                     seed=None, **kwargs):
+def make_randaugment(
+    backend="ours", num_ops=2, magnitude=0.5, value_range=DEFAULT_VALUE_RANGE, seed=None, **kwargs
+):
     """RandAugment from `backend`: `"ours"` (`RandAugment`), `"keras_cv"` or `"keras"`."""
     if backend == "ours":
         return RandAugment(num_ops, magnitude, value_range=value_range, seed=seed, **kwargs)
     from augmentation import external
 
     if backend == "keras_cv":
-        return external.KerasCVRandAugment(num_ops, magnitude, value_range=value_range, seed=seed,
-                                           **kwargs)
+        return external.KerasCVRandAugment(
+            num_ops, magnitude, value_range=value_range, seed=seed, **kwargs
+        )
     if backend == "keras":
-        return external.KerasRandAugment(num_ops, magnitude, value_range=value_range, seed=seed,
-                                         **kwargs)
+        return external.KerasRandAugment(
+            num_ops, magnitude, value_range=value_range, seed=seed, **kwargs
+        )
     raise ValueError(f"backend must be one of {RANDAUGMENT_BACKENDS}, got {backend!r}")
 
 

@@ -8,13 +8,33 @@ from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, split_seed
 
 # The RandAugment paper's list (Cubuk et al., 2020), identity included.
 DEFAULT_OPS = (
-    "identity", "auto_contrast", "equalize", "rotate", "solarize", "color", "posterize",
-    "contrast", "brightness", "sharpness", "shear_x", "shear_y", "translate_x", "translate_y",
+    "identity",
+    "auto_contrast",
+    "equalize",
+    "rotate",
+    "solarize",
+    "color",
+    "posterize",
+    "contrast",
+    "brightness",
+    "sharpness",
+    "shear_x",
+    "shear_y",
+    "translate_x",
+    "translate_y",
 )
 # The ten operations of `keras_cv.layers.RandAugment`, for like-for-like comparisons.
 KERAS_CV_OPS = (
-    "auto_contrast", "equalize", "solarize", "color", "contrast", "brightness",
-    "shear_x", "shear_y", "translate_x", "translate_y",
+    "auto_contrast",
+    "equalize",
+    "solarize",
+    "color",
+    "contrast",
+    "brightness",
+    "shear_x",
+    "shear_y",
+    "translate_x",
+    "translate_y",
 )
 _DISPATCHES = ("partition", "select")
 # Fast nearest-neighbour paths for geometric ops that move whole rows or whole columns.
@@ -182,10 +202,16 @@ class RandAugment(ImageAugmentation):
         outputs = []
         for name, indices in zip(self._groups, positions, strict=True):
             subset = tf.gather(images, indices)
-            outputs.append(self._run_group(
-                name, subset, tf.gather(op_index, indices), tf.gather(magnitude, indices),
-                tf.gather(sign, indices), scale,
-            ))
+            outputs.append(
+                self._run_group(
+                    name,
+                    subset,
+                    tf.gather(op_index, indices),
+                    tf.gather(magnitude, indices),
+                    tf.gather(sign, indices),
+                    scale,
+                )
+            )
         stitched = tf.dynamic_stitch(positions, outputs)
         return tf.ensure_shape(stitched, images.shape)
 

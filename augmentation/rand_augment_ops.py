@@ -28,8 +28,17 @@ FRACTIONAL_Y_OPS = ("shear_y", "translate_y")
 
 # Ops whose random sign picks a direction (rotate left or right, enhance up or down); the others
 # ignore the sign, and identity, auto_contrast and equalize the magnitude too.
-SIGNED_OPS = ("rotate", "color", "contrast", "brightness", "sharpness", "shear_x", "shear_y",
-              "translate_x", "translate_y")
+SIGNED_OPS = (
+    "rotate",
+    "color",
+    "contrast",
+    "brightness",
+    "sharpness",
+    "shear_x",
+    "shear_y",
+    "translate_x",
+    "translate_y",
+)
 OPS_WITHOUT_MAGNITUDE = ("identity", "auto_contrast", "equalize")
 
 MAX_ROTATE_DEGREES = 30.0
@@ -47,7 +56,8 @@ def _column(values):
 def clip(images, scale):
     """Clips to [0, scale] in one pass (`tf.clip_by_value` is a minimum and then a maximum)."""
     return tf.raw_ops.ClipByValue(
-        t=images, clip_value_min=tf.constant(0.0, images.dtype),
+        t=images,
+        clip_value_min=tf.constant(0.0, images.dtype),
         clip_value_max=tf.constant(scale, images.dtype),
     )
 
@@ -255,8 +265,14 @@ def geometric_transforms(op_index, magnitude, sign, height, width):
     angle = amount * (MAX_ROTATE_DEGREES * math.pi / 180.0)
     cos, sin = tf.cos(angle), tf.sin(angle)
     # Rotation about the centre: input = R (output - centre) + centre.
-    rotate = [cos, -sin, center_x - cos * center_x + sin * center_y,
-              sin, cos, center_y - sin * center_x - cos * center_y]
+    rotate = [
+        cos,
+        -sin,
+        center_x - cos * center_x + sin * center_y,
+        sin,
+        cos,
+        center_y - sin * center_x - cos * center_y,
+    ]
     shear = amount * MAX_SHEAR
     shear_x = [one, shear, -shear * center_y, zero, one, zero]
     shear_y = [one, zero, zero, shear, one, -shear * center_x]
@@ -312,9 +328,12 @@ def shift_rows(images, transforms, scale=1.0):
 
     def by_rows():
         rows = tf.image.crop_and_resize(
-            images, boxes, tf.repeat(tf.range(n), height),
+            images,
+            boxes,
+            tf.repeat(tf.range(n), height),
             [1, images.shape[2] or width],  # static when known (grappler then knows the cost)
-            method="nearest", extrapolation_value=FILL_VALUE * scale,
+            method="nearest",
+            extrapolation_value=FILL_VALUE * scale,
         )  # (N*H, 1, W, C)
         return tf.reshape(rows, shape)
 
@@ -374,7 +393,9 @@ def shift_bilinear(images, transforms, along_x, scale=1.0):
         return _shift_bilinear_kernel(image[None], transform[None], x_axis[None], fill, scale)[0]
 
     warped = tf.map_fn(
-        one_image, (images, transforms, along_x), fn_output_signature=tf.float32,
+        one_image,
+        (images, transforms, along_x),
+        fn_output_signature=tf.float32,
         parallel_iterations=1,
     )
     return tf.reshape(warped, tf.shape(images))  # map_fn over no images loses the image shape
@@ -403,12 +424,14 @@ def _shift_bilinear_kernel(images, transforms, along_x, fill, scale):
 
     def tap(tap_y, tap_x):
         inside = (tap_x >= 0) & (tap_x < width) & (tap_y >= 0) & (tap_y < height)
-        index = ((image_row + tf.clip_by_value(tap_y, 0, height - 1)) * width
-                 + tf.clip_by_value(tap_x, 0, width - 1))
+        index = (image_row + tf.clip_by_value(tap_y, 0, height - 1)) * width + tf.clip_by_value(
+            tap_x, 0, width - 1
+        )
         return tf.where(inside[..., None], tf.gather(table, index), fill)
 
-    blended = ((1.0 - weight) * tap(first_y, first_x)
-               + weight * tap(first_y + 1 - step_x, first_x + step_x))
+    blended = (1.0 - weight) * tap(first_y, first_x) + weight * tap(
+        first_y + 1 - step_x, first_x + step_x
+    )
     return tf.clip_by_value(blended, 0.0, scale)  # interpolation can round past the range
 
 

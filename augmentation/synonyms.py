@@ -1,7 +1,7 @@
 """Synonym sources for EDA: any callable `word -> list of synonyms` works.
 
-    synonyms = synonym_table({"quick": ["fast", "speedy"], "happy": ["glad"]})
-    synonyms = wordnet_synonyms()   # WordNet through nltk, when installed with its data
+synonyms = synonym_table({"quick": ["fast", "speedy"], "happy": ["glad"]})
+synonyms = wordnet_synonyms()   # WordNet through nltk, when installed with its data
 """
 
 import re

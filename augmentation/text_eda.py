@@ -85,8 +85,9 @@ def random_deletion(words, p, rng):
     return kept if kept else [rng.choice(words)]
 
 
-def eda(sentence, synonyms, alpha_sr=0.1, alpha_ri=0.1, alpha_rs=0.1, p_rd=0.1, num_aug=9,
-        seed=None):
+def eda(
+    sentence, synonyms, alpha_sr=0.1, alpha_ri=0.1, alpha_rs=0.1, p_rd=0.1, num_aug=9, seed=None
+):
     """Augmented versions of `sentence` (the paper's `eda`), the normalised original last.
 
     Args:
@@ -142,8 +143,12 @@ class EDA:
     """
 
     def __init__(self, synonyms, alpha_sr=0.1, alpha_ri=0.1, alpha_rs=0.1, p_rd=0.1, num_aug=9):
-        for name, value in (("alpha_sr", alpha_sr), ("alpha_ri", alpha_ri),
-                            ("alpha_rs", alpha_rs), ("p_rd", p_rd)):
+        for name, value in (
+            ("alpha_sr", alpha_sr),
+            ("alpha_ri", alpha_ri),
+            ("alpha_rs", alpha_rs),
+            ("p_rd", p_rd),
+        ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
         if num_aug < 0:
@@ -153,9 +158,22 @@ class EDA:
         self.num_aug = num_aug
 
     def __call__(self, sentence, seed=None):
-        return eda(sentence, self.synonyms, self.alpha_sr, self.alpha_ri, self.alpha_rs,
-                   self.p_rd, self.num_aug, seed=seed)
+        return eda(
+            sentence,
+            self.synonyms,
+            self.alpha_sr,
+            self.alpha_ri,
+            self.alpha_rs,
+            self.p_rd,
+            self.num_aug,
+            seed=seed,
+        )
 
     def get_config(self):
-        return {"alpha_sr": self.alpha_sr, "alpha_ri": self.alpha_ri, "alpha_rs": self.alpha_rs,
-                "p_rd": self.p_rd, "num_aug": self.num_aug}
+        return {
+            "alpha_sr": self.alpha_sr,
+            "alpha_ri": self.alpha_ri,
+            "alpha_rs": self.alpha_rs,
+            "p_rd": self.p_rd,
+            "num_aug": self.num_aug,
+        }

@@ -25,23 +25,53 @@ import platform
 # benchmark -> rows: (metric, unit, key of ours, key of the anchor, higher is better)
 ROWS = {
     "augmentation": [
-        ("RandAugment(2 ops, 0.5) + MixUp in tf.data, ours vs keras_cv, both bilinear",
-         "images/s", "ours_bilinear_images_per_s", "keras_cv_images_per_s", True),
-        ("the same, ours with nearest interpolation", "images/s",
-         "ours_images_per_s", "keras_cv_images_per_s", True),
-        ("RandAugment(2 ops, 0.5) + MixUp in tf.data, ours (bilinear) vs keras", "images/s",
-         "ours_bilinear_images_per_s", "keras_images_per_s", True),
+        (
+            "RandAugment(2 ops, 0.5) + MixUp in tf.data, ours vs keras_cv, both bilinear",
+            "images/s",
+            "ours_bilinear_images_per_s",
+            "keras_cv_images_per_s",
+            True,
+        ),
+        (
+            "the same, ours with nearest interpolation",
+            "images/s",
+            "ours_images_per_s",
+            "keras_cv_images_per_s",
+            True,
+        ),
+        (
+            "RandAugment(2 ops, 0.5) + MixUp in tf.data, ours (bilinear) vs keras",
+            "images/s",
+            "ours_bilinear_images_per_s",
+            "keras_images_per_s",
+            True,
+        ),
     ],
     "seq2seq_inference": [
-        ("seq2seq free-running inference, generate vs the course's predict loop", "s",
-         "generate_seconds", "course_seconds", False),
+        (
+            "seq2seq free-running inference, generate vs the course's predict loop",
+            "s",
+            "generate_seconds",
+            "course_seconds",
+            False,
+        ),
         ("the same, generate with XLA", "s", "generate_xla_seconds", "course_seconds", False),
     ],
     "word2vec": [
-        ("skip-gram with negative sampling on PTB, ours vs gensim", "words/s",
-         "ours_words_per_s", "gensim_words_per_s", True),
-        ("the same, WordSim-353 Spearman", "rho", "ours_wordsim_spearman",
-         "gensim_wordsim_spearman", True),
+        (
+            "skip-gram with negative sampling on PTB, ours vs gensim",
+            "words/s",
+            "ours_words_per_s",
+            "gensim_words_per_s",
+            True,
+        ),
+        (
+            "the same, WordSim-353 Spearman",
+            "rho",
+            "ours_wordsim_spearman",
+            "gensim_wordsim_spearman",
+            True,
+        ),
     ],
 }
 
@@ -65,8 +95,9 @@ def _run(name, quick):
 
         manual_dir = os.environ.get("LABS_MANUAL_DIR") or None
         if quick:
-            return word2vec.run_benchmark(manual_dir, epochs=1, embedding_dim=16,
-                                          batch_size=512, max_tokens=30_000)
+            return word2vec.run_benchmark(
+                manual_dir, epochs=1, embedding_dim=16, batch_size=512, max_tokens=30_000
+            )
         return word2vec.run_benchmark(manual_dir)
     raise ValueError(f"unknown benchmark {name!r}")
 
@@ -75,10 +106,14 @@ def machine():
     """One line describing where the numbers were measured."""
     import tensorflow as tf
 
-    gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
-            for gpu in tf.config.list_physical_devices("GPU")]
-    parts = [f"{os.cpu_count()} CPUs ({platform.machine()}, {platform.system()})",
-             f"TF {tf.__version__}"]
+    gpus = [
+        tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+        for gpu in tf.config.list_physical_devices("GPU")
+    ]
+    parts = [
+        f"{os.cpu_count()} CPUs ({platform.machine()}, {platform.system()})",
+        f"TF {tf.__version__}",
+    ]
     if gpus:
         parts.insert(1, "GPU " + ", ".join(gpus))
     return ", ".join(parts)
@@ -92,9 +127,17 @@ def rows(name, result):
         if not ours or not anchor:
             continue
         ratio = ours / anchor if higher_is_better else anchor / ours
-        table.append({"benchmark": name, "metric": metric, "unit": unit, "ours": ours,
-                      "anchor": anchor, "ratio": round(ratio, 3),
-                      "higher_is_better": higher_is_better})
+        table.append(
+            {
+                "benchmark": name,
+                "metric": metric,
+                "unit": unit,
+                "ours": ours,
+                "anchor": anchor,
+                "ratio": round(ratio, 3),
+                "higher_is_better": higher_is_better,
+            }
+        )
     return table
 
 
@@ -112,29 +155,43 @@ def markdown(results):
     ]
     for row in results["rows"]:
         ratio = f"{row['ratio']:,.0f}x" if row["ratio"] >= 100 else f"{row['ratio']:.3g}x"
-        lines.append(f"| {row['metric']} ({row['unit']}) | {row['ours']:.4g} | "
-                     f"{row['anchor']:.4g} | {ratio} | {results['machine']} |")
+        lines.append(
+            f"| {row['metric']} ({row['unit']}) | {row['ours']:.4g} | "
+            f"{row['anchor']:.4g} | {ratio} | {results['machine']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument("--only", nargs="+", choices=list(ROWS), help="run only these")
-    parser.add_argument("--output-dir", type=pathlib.Path,
-                        default=pathlib.Path(__file__).resolve().parent,
-                        help="where results.md and results.json go (default: benchmarks/)")
+    parser.add_argument(
+        "--output-dir",
+        type=pathlib.Path,
+        default=pathlib.Path(__file__).resolve().parent,
+        help="where results.md and results.json go (default: benchmarks/)",
+    )
     args = parser.parse_args(argv)
     try:
         args.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        parser.exit(1, f"{parser.prog}: error: cannot write to {args.output_dir}: "
-                       f"{error.strerror or error}\n")
+        parser.exit(
+            1,
+            f"{parser.prog}: error: cannot write to {args.output_dir}: {error.strerror or error}\n",
+        )
 
-    results = {"machine": machine(), "quick": args.quick,
-               "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-               "rows": [], "raw": {}}
+    results = {
+        "machine": machine(),
+        "quick": args.quick,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "rows": [],
+        "raw": {},
+    }
     for name in args.only or ROWS:
         print(f"== {name} ==", flush=True)
         raw = _run(name, args.quick)

@@ -53,8 +53,10 @@ def _dataset(num_images=256, seed=0):
     rng = np.random.default_rng(seed)
     images = rng.uniform(0, 255, (num_images, IMAGE_SIZE, IMAGE_SIZE, 3)).astype("float32")
     labels = np.eye(NUM_CLASSES, dtype="float32")[rng.integers(0, NUM_CLASSES, num_images)]
-    return tf.data.Dataset.from_tensor_slices((images, labels)).repeat().batch(
-        BATCH_SIZE, drop_remainder=True
+    return (
+        tf.data.Dataset.from_tensor_slices((images, labels))
+        .repeat()
+        .batch(BATCH_SIZE, drop_remainder=True)
     )
 
 
@@ -62,8 +64,9 @@ def _then_mix_up(rand_augment, mix_up):
     """A `(images, labels)` map function: a Keras-style RandAugment layer, then its MixUp layer."""
 
     def augment(images, labels):
-        out = mix_up({"images": rand_augment(images, training=True), "labels": labels},
-                     training=True)
+        out = mix_up(
+            {"images": rand_augment(images, training=True), "labels": labels}, training=True
+        )
         return out["images"], out["labels"]
 
     return augment
@@ -76,8 +79,13 @@ def _pipelines():
     def ours(interpolation):
         pipeline = AugmentationPipeline(
             [
-                RandAugment(NUM_OPS, MAGNITUDE, ops=KERAS_CV_OPS, interpolation=interpolation,
-                            value_range=VALUE_RANGE),
+                RandAugment(
+                    NUM_OPS,
+                    MAGNITUDE,
+                    ops=KERAS_CV_OPS,
+                    interpolation=interpolation,
+                    value_range=VALUE_RANGE,
+                ),
                 MixUp(ALPHA, value_range=VALUE_RANGE),
             ],
             value_range=VALUE_RANGE,
@@ -89,8 +97,11 @@ def _pipelines():
         import keras_cv
 
         rand_augment = keras_cv.layers.RandAugment(
-            value_range=VALUE_RANGE, augmentations_per_image=NUM_OPS, magnitude=MAGNITUDE,
-            rate=1.0, seed=0,
+            value_range=VALUE_RANGE,
+            augmentations_per_image=NUM_OPS,
+            magnitude=MAGNITUDE,
+            rate=1.0,
+            seed=0,
         )
         mix_up = keras_cv.layers.MixUp(alpha=ALPHA, seed=0)
 
@@ -164,8 +175,9 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
         "rounds": rounds,
         "quick": quick,
     }
-    datasets = {name: build(_dataset()) for name, build in _pipelines().items()
-                if not only or name in only}
+    datasets = {
+        name: build(_dataset()) for name, build in _pipelines().items() if not only or name in only
+    }
     totals = {name: [0, 0.0, 0.0] for name in datasets}
     for _ in range(rounds):
         for name, dataset in datasets.items():
@@ -179,25 +191,37 @@ def run_benchmark(quick=False, batches=None, seconds=None, only=None, rounds=Non
         # CPU time of this process per batch (all threads; includes prefetching ahead).
         results[f"{name}_cpu_ms_per_batch"] = round(1000 * cpu / done, 1)
     ratios = {}
-    for first, second in [("ours_bilinear", "keras_cv"), ("ours", "keras_cv"),
-                          ("ours_bilinear", "keras"), ("ours", "keras"),
-                          ("ours_bilinear", "identity"), ("ours", "identity"),
-                          ("keras_cv", "identity")]:
+    for first, second in [
+        ("ours_bilinear", "keras_cv"),
+        ("ours", "keras_cv"),
+        ("ours_bilinear", "keras"),
+        ("ours", "keras"),
+        ("ours_bilinear", "identity"),
+        ("ours", "identity"),
+        ("keras_cv", "identity"),
+    ]:
         a, b = results.get(f"{first}_images_per_s"), results.get(f"{second}_images_per_s")
         if a and b:
             ratios[f"{first}_vs_{second}"] = round(a / b, 3)
-    bilinear, nearest = (ratios.get("ours_bilinear_vs_keras_cv"),
-                         ratios.get("ours_vs_keras_cv"))
+    bilinear, nearest = (ratios.get("ours_bilinear_vs_keras_cv"), ratios.get("ours_vs_keras_cv"))
     if bilinear or nearest:
-        parts = [f"{bilinear:.2f}x keras_cv at the same (bilinear) interpolation" if bilinear
-                 else None, f"{nearest:.2f}x with nearest" if nearest else None]
+        parts = [
+            f"{bilinear:.2f}x keras_cv at the same (bilinear) interpolation" if bilinear else None,
+            f"{nearest:.2f}x with nearest" if nearest else None,
+        ]
         results["headline"] = "ours: " + "; ".join(p for p in parts if p)
-    results.update({
-        "interpolation": {"ours_bilinear": "bilinear", "ours": "nearest", "keras_cv": "bilinear",
-                          "keras": "bilinear"},
-        "machine": _machine(),
-        "load_average_1m": {"before": load_before, "after": _load_average()},
-    })
+    results.update(
+        {
+            "interpolation": {
+                "ours_bilinear": "bilinear",
+                "ours": "nearest",
+                "keras_cv": "bilinear",
+                "keras": "bilinear",
+            },
+            "machine": _machine(),
+            "load_average_1m": {"before": load_before, "after": _load_average()},
+        }
+    )
     # The ratios first (after the headline): they are what to read.
     return {"headline": results.pop("headline"), **ratios, **results}
 
@@ -215,23 +239,28 @@ def _machine():
     model = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            model = next(line.split(":", 1)[1].strip() for line in cpuinfo
-                         if line.startswith("model name"))
+            model = next(
+                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     return f"{os.cpu_count()} CPUs ({model}), {platform.system()}, TF {tf.__version__}"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.augmentation", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.augmentation",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
     parser.add_argument("--quick", action="store_true", help="a few seconds per pipeline")
     parser.add_argument("--batches", type=int, help="most batches timed per pipeline")
     parser.add_argument("--seconds", type=float, help="time limit per pipeline")
     parser.add_argument("--rounds", type=int, help="interleaved timing rounds")
-    parser.add_argument("--only", nargs="+", help="run only these pipelines",
-                        choices=list(_pipelines()))
+    parser.add_argument(
+        "--only", nargs="+", help="run only these pipelines", choices=list(_pipelines())
+    )
     args = parser.parse_args(argv)
     results = run_benchmark(args.quick, args.batches, args.seconds, args.only, args.rounds)
     if args.json:

@@ -34,8 +34,19 @@ from labs.data.skipgrams import Word2VecData
 from models import word2vec
 
 
-def run_benchmark(manual_dir=None, *, epochs=10, batch_size=4096, embedding_dim=100, window=5,
-                  negatives=5, sample=1e-3, max_tokens=0, workers=2, seed=0):
+def run_benchmark(
+    manual_dir=None,
+    *,
+    epochs=10,
+    batch_size=4096,
+    embedding_dim=100,
+    window=5,
+    negatives=5,
+    sample=1e-3,
+    max_tokens=0,
+    workers=2,
+    seed=0,
+):
     """Trains both on the same tokens; returns the result dict (keys in the module docstring)."""
     import keras
 
@@ -44,22 +55,41 @@ def run_benchmark(manual_dir=None, *, epochs=10, batch_size=4096, embedding_dim=
     present = np.flatnonzero(np.bincount(tokens, minlength=len(ptb.vocabulary)))
     words = [ptb.vocabulary[index] for index in present]
     text = ptb.decode(tokens)
-    sentences = [text[i:i + 10_000] for i in range(0, len(text), 10_000)]
+    sentences = [text[i : i + 10_000] for i in range(0, len(text), 10_000)]
 
     def gensim_run():
         model, seconds = word2vec.train_gensim(
-            sentences, embedding_dim=embedding_dim, window=window, negatives=negatives,
-            sample=sample, epochs=epochs, workers=workers, seed=seed)
+            sentences,
+            embedding_dim=embedding_dim,
+            window=window,
+            negatives=negatives,
+            sample=sample,
+            epochs=epochs,
+            workers=workers,
+            seed=seed,
+        )
         return model, seconds
 
     gensim_first, gensim_seconds_first = gensim_run()
 
     keras.utils.set_random_seed(seed)
-    data = Word2VecData(tokens, ptb.counts, model="skipgram", window=window,
-                        negatives=negatives, sample=sample, batch_size=batch_size, seed=seed)
+    data = Word2VecData(
+        tokens,
+        ptb.counts,
+        model="skipgram",
+        window=window,
+        negatives=negatives,
+        sample=sample,
+        batch_size=batch_size,
+        seed=seed,
+    )
     config = word2vec.Word2VecConfig(
-        vocabulary_size=len(ptb.vocabulary), embedding_dim=embedding_dim, negatives=negatives,
-        window=window, decay_steps=epochs * data.steps_per_epoch())
+        vocabulary_size=len(ptb.vocabulary),
+        embedding_dim=embedding_dim,
+        negatives=negatives,
+        window=window,
+        decay_steps=epochs * data.steps_per_epoch(),
+    )
     model = word2vec.compile_word2vec(word2vec.build_skipgram(config), config)
     started = time.perf_counter()
     model.fit(data.dataset(), epochs=epochs, verbose=0)
@@ -68,7 +98,8 @@ def run_benchmark(manual_dir=None, *, epochs=10, batch_size=4096, embedding_dim=
     gensim_second, gensim_seconds_second = gensim_run()
     gensim_model, gensim_seconds = min(
         ((gensim_first, gensim_seconds_first), (gensim_second, gensim_seconds_second)),
-        key=lambda pair: pair[1])
+        key=lambda pair: pair[1],
+    )
 
     ours = word2vec.evaluate(word2vec.keyed_vectors(words, word2vec.word_vectors(model)[present]))
     anchor = word2vec.evaluate(word2vec.keyed_vectors(words, gensim_model.wv[words]))
@@ -85,24 +116,38 @@ def run_benchmark(manual_dir=None, *, epochs=10, batch_size=4096, embedding_dim=
         "analogy_questions": ours["analogy"]["questions"],
         "ours_train_seconds": ours_seconds,
         "gensim_train_seconds": [gensim_seconds_first, gensim_seconds_second],
-        "tokens": len(tokens), "epochs": epochs, "batch_size": batch_size,
-        "embedding_dim": embedding_dim, "window": window, "negatives": negatives,
-        "sample": sample, "workers": workers, "cpu_count": os.cpu_count(),
+        "tokens": len(tokens),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "embedding_dim": embedding_dim,
+        "window": window,
+        "negatives": negatives,
+        "sample": sample,
+        "workers": workers,
+        "cpu_count": os.cpu_count(),
     }
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.word2vec", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.word2vec",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run (30,000 tokens, 1 epoch, 16 dimensions)")
-    parser.add_argument("--manual-dir", type=pathlib.Path,
-                        default=os.environ.get("LABS_MANUAL_DIR") or None,
-                        help="offline: the folder of ptb/ (env LABS_MANUAL_DIR)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run (30,000 tokens, 1 epoch, 16 dimensions)"
+    )
+    parser.add_argument(
+        "--manual-dir",
+        type=pathlib.Path,
+        default=os.environ.get("LABS_MANUAL_DIR") or None,
+        help="offline: the folder of ptb/ (env LABS_MANUAL_DIR)",
+    )
     parser.add_argument("--epochs", type=int, default=10, help="epochs (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="gensim's threads (default: %(default)s)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gensim's threads (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     settings = {"epochs": args.epochs, "workers": args.workers}
     if args.quick:
@@ -116,15 +161,21 @@ def main(argv=None):
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"words/s: ours {result['ours_words_per_s']:,.0f}, gensim "
-              f"{result['gensim_words_per_s']:,.0f} ({args.workers} workers): "
-              f"ratio {result['ratio']:.2f}")
-        print(f"WordSim-353 Spearman ({result['wordsim_pairs']} pairs): ours "
-              f"{result['ours_wordsim_spearman']:.3f}, gensim "
-              f"{result['gensim_wordsim_spearman']:.3f}")
-        print(f"analogy accuracy ({result['analogy_questions']} questions): ours "
-              f"{result['ours_analogy_accuracy']:.3f}, gensim "
-              f"{result['gensim_analogy_accuracy']:.3f}")
+        print(
+            f"words/s: ours {result['ours_words_per_s']:,.0f}, gensim "
+            f"{result['gensim_words_per_s']:,.0f} ({args.workers} workers): "
+            f"ratio {result['ratio']:.2f}"
+        )
+        print(
+            f"WordSim-353 Spearman ({result['wordsim_pairs']} pairs): ours "
+            f"{result['ours_wordsim_spearman']:.3f}, gensim "
+            f"{result['gensim_wordsim_spearman']:.3f}"
+        )
+        print(
+            f"analogy accuracy ({result['analogy_questions']} questions): ours "
+            f"{result['ours_analogy_accuracy']:.3f}, gensim "
+            f"{result['gensim_analogy_accuracy']:.3f}"
+        )
     return result
 
 

@@ -17,29 +17,61 @@ class LabEntry:
 
 
 LABS = (
-    LabEntry("bidirectional", "Conv1D, SimpleRNN, GRU, bidirectional LSTM on spoken digits, "
-             "four of them voting as one model; gradient clipping", "3_4_spoken_digit",
-             "4-6 min on 2 cores (2026-12-02)"),
-    LabEntry("seq2seq", "sin -> cos encoder-decoder, compiled free-running decoding, attention",
-             "3_5_Seq2Seq(Encoder-Decoder)_sin-cos",
-             "21 s on 2 cores at load 2.4-3.4, 92 s at load 7-8 (2026-12-02)"),
-    LabEntry("augmentation", "image augmentation ops, RandAugment, MixUp/CutMix, text EDA",
-             "3_6_data_augmentation_with_tf",
-             "27 s on 2 cores at load 2-3, 84 s at load 11 (2026-12-02)"),
-    LabEntry("activations", "the course's activation functions and their derivatives",
-             "activation functions", "10 s on 2 cores at load 2.4-2.8 (2026-12-02)"),
-    LabEntry("simple_rnn", "numpy binary-addition RNN with hand-written BPTT, five variants",
-             "3_1_simple_RNN", "23 s on 2 cores at load 2.8-3.2 (2026-12-02)"),
-    LabEntry("language_model", "LSTM language model on Penn Treebank: perplexity, next-word "
-             "probabilities, sampling", "predict_word (Section 3)",
-             "18 min on 2 nearly idle cores, 42 min at load 4-11 (2026-12-02)"),
-    LabEntry("word2vec", "CBOW and skip-gram with negative sampling on PTB, PPMI/SVD, gensim",
-             "Section 6 (word2vec)", "410 s on 2 shared cores (earlier session)"),
-    LabEntry("attention", "seq2seq with attention on date formats and addition, alignment maps",
-             "Sections 5 and 7 (attention)", "8 min 20 s on 2 busy cores (earlier session)"),
-    LabEntry("autoencoders", "autoencoder, denoising AE, VAE and VQ-VAE on Fashion-MNIST",
-             "Section 5 (VAE, VQ-VAE)",
-             "22 min 46 s at load 8-18, 9 min 34 s of CPU (earlier session)"),
+    LabEntry(
+        "bidirectional",
+        "Conv1D, SimpleRNN, GRU, bidirectional LSTM on spoken digits, "
+        "four of them voting as one model; gradient clipping",
+        "3_4_spoken_digit",
+        "4-6 min on 2 cores (2026-12-02)",
+    ),
+    LabEntry(
+        "seq2seq",
+        "sin -> cos encoder-decoder, compiled free-running decoding, attention",
+        "3_5_Seq2Seq(Encoder-Decoder)_sin-cos",
+        "21 s on 2 cores at load 2.4-3.4, 92 s at load 7-8 (2026-12-02)",
+    ),
+    LabEntry(
+        "augmentation",
+        "image augmentation ops, RandAugment, MixUp/CutMix, text EDA",
+        "3_6_data_augmentation_with_tf",
+        "27 s on 2 cores at load 2-3, 84 s at load 11 (2026-12-02)",
+    ),
+    LabEntry(
+        "activations",
+        "the course's activation functions and their derivatives",
+        "activation functions",
+        "10 s on 2 cores at load 2.4-2.8 (2026-12-02)",
+    ),
+    LabEntry(
+        "simple_rnn",
+        "numpy binary-addition RNN with hand-written BPTT, five variants",
+        "3_1_simple_RNN",
+        "23 s on 2 cores at load 2.8-3.2 (2026-12-02)",
+    ),
+    LabEntry(
+        "language_model",
+        "LSTM language model on Penn Treebank: perplexity, next-word probabilities, sampling",
+        "predict_word (Section 3)",
+        "18 min on 2 nearly idle cores, 42 min at load 4-11 (2026-12-02)",
+    ),
+    LabEntry(
+        "word2vec",
+        "CBOW and skip-gram with negative sampling on PTB, PPMI/SVD, gensim",
+        "Section 6 (word2vec)",
+        "410 s on 2 shared cores (earlier session)",
+    ),
+    LabEntry(
+        "attention",
+        "seq2seq with attention on date formats and addition, alignment maps",
+        "Sections 5 and 7 (attention)",
+        "8 min 20 s on 2 busy cores (earlier session)",
+    ),
+    LabEntry(
+        "autoencoders",
+        "autoencoder, denoising AE, VAE and VQ-VAE on Fashion-MNIST",
+        "Section 5 (VAE, VQ-VAE)",
+        "22 min 46 s at load 8-18, 9 min 34 s of CPU (earlier session)",
+    ),
 )
 
 

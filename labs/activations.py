@@ -72,10 +72,14 @@ def numpy_functions(config):
     from models.reference import activations as act  # after parsing: models/ imports TensorFlow
 
     functions = dict(act.ACTIVATIONS)
-    functions["leaky_relu"] = (lambda x: act.leaky_relu(x, config.leaky_alpha),
-                               lambda x: act.leaky_relu_derivative(x, config.leaky_alpha))
-    functions["swish"] = (lambda x: act.swish(x, config.swish_beta),
-                          lambda x: act.swish_derivative(x, config.swish_beta))
+    functions["leaky_relu"] = (
+        lambda x: act.leaky_relu(x, config.leaky_alpha),
+        lambda x: act.leaky_relu_derivative(x, config.leaky_alpha),
+    )
+    functions["swish"] = (
+        lambda x: act.swish(x, config.swish_beta),
+        lambda x: act.swish_derivative(x, config.swish_beta),
+    )
     return functions
 
 
@@ -93,11 +97,16 @@ def keras_functions(config):
         "sigmoid": ("keras.activations.sigmoid", keras.activations.sigmoid),
         "tanh": ("keras.activations.tanh", keras.activations.tanh),
         "relu": ("keras.activations.relu", keras.activations.relu),
-        "leaky_relu": (f"keras.activations.leaky_relu(negative_slope={config.leaky_alpha})",
-                       lambda x: keras.activations.leaky_relu(
-                           x, negative_slope=config.leaky_alpha)),
-        "swish": ("keras.activations.silu" if config.swish_beta == 1.0
-                  else "x * keras.activations.sigmoid(beta x)", swish),
+        "leaky_relu": (
+            f"keras.activations.leaky_relu(negative_slope={config.leaky_alpha})",
+            lambda x: keras.activations.leaky_relu(x, negative_slope=config.leaky_alpha),
+        ),
+        "swish": (
+            "keras.activations.silu"
+            if config.swish_beta == 1.0
+            else "x * keras.activations.sigmoid(beta x)",
+            swish,
+        ),
         # Keras's softmax wants a batch axis.
         "softmax": ("keras.activations.softmax", lambda x: keras.activations.softmax(x[None])[0]),
         "identity": ("keras.activations.linear", keras.activations.linear),
@@ -170,14 +179,24 @@ def _plots(experiment, x, config, results):
             limit = np.abs(jacobian).max()
             image = ax_jac.imshow(jacobian, cmap="RdBu_r", vmin=-limit, vmax=limit)
             for (i, j), value in np.ndenumerate(jacobian):
-                ax_jac.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize="small",
-                            color="white" if abs(value) > 0.6 * limit else "black")
+                ax_jac.text(
+                    j,
+                    i,
+                    f"{value:.3f}",
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    color="white" if abs(value) > 0.6 * limit else "black",
+                )
             labels = [f"{v:g}" for v in small]
             ax_jac.set_xticks(range(small.size), labels)
             ax_jac.set_yticks(range(small.size), labels)
             fig.colorbar(image, ax=ax_jac, label="dg_i / dx_j")
-            ax_jac.set(title="Jacobian g_i (delta_ij - g_j) of softmax([-2, -1, 0, 1, 2])",
-                       xlabel="x_j", ylabel="x_i")
+            ax_jac.set(
+                title="Jacobian g_i (delta_ij - g_j) of softmax([-2, -1, 0, 1, 2])",
+                xlabel="x_j",
+                ylabel="x_i",
+            )
         else:
             fig, ax = plt.subplots(figsize=(6.5, 4.5))
             _draw(ax, x, name, functions, config, check=check)
@@ -199,17 +218,22 @@ def main(argv=None):
         x = np.arange(config.x_start, config.x_stop + 1) * config.x_scale  # the course's grid
         results = check_against_keras(x, config)
         for name, r in results.items():
-            print(f"{name:11s} max |value - Keras| {r['max_abs_error_value']:.2g}   "
-                  f"max |derivative - GradientTape| {r['max_abs_error_derivative']:.2g}")
+            print(
+                f"{name:11s} max |value - Keras| {r['max_abs_error_value']:.2g}   "
+                f"max |derivative - GradientTape| {r['max_abs_error_derivative']:.2g}"
+            )
         if experiment.plots:
             _plots(experiment, x, config, results)
-        experiment.results.update({
-            "points": int(x.size),
-            "check": "float64; derivatives by tf.GradientTape (tape.jacobian for softmax)",
-            "functions": results,
-            "max_abs_error_derivative": max(r["max_abs_error_derivative"]
-                                            for r in results.values()),
-        })
+        experiment.results.update(
+            {
+                "points": int(x.size),
+                "check": "float64; derivatives by tf.GradientTape (tape.jacobian for softmax)",
+                "functions": results,
+                "max_abs_error_derivative": max(
+                    r["max_abs_error_derivative"] for r in results.values()
+                ),
+            }
+        )
         return experiment.finish()
 
 

@@ -92,9 +92,17 @@ class AttentionLabConfig:
     xla_decoding: bool = True  # compile greedy decoding with XLA (twice as fast on 5,000 lines)
 
     def quick(self):
-        return dataclasses.replace(self, date_epochs=1, addition_epochs=1, batch_size=64,
-                                   units=32, validation_size=128, train_size=256, test_size=128,
-                                   xla_decoding=False)
+        return dataclasses.replace(
+            self,
+            date_epochs=1,
+            addition_epochs=1,
+            batch_size=64,
+            units=32,
+            validation_size=128,
+            train_size=256,
+            test_size=128,
+            xla_decoding=False,
+        )
 
     def epochs_for(self, task):
         return self.epochs or {"date": self.date_epochs, "addition": self.addition_epochs}[task]
@@ -102,8 +110,14 @@ class AttentionLabConfig:
 
 PRESETS = {
     "default": AttentionLabConfig(),
-    "dlfs2": AttentionLabConfig(date_epochs=10, addition_epochs=25, batch_size=128,
-                                learning_rate=1e-3, cosine_decay=False, question_padding=0),
+    "dlfs2": AttentionLabConfig(
+        date_epochs=10,
+        addition_epochs=25,
+        batch_size=128,
+        learning_rate=1e-3,
+        cosine_decay=False,
+        question_padding=0,
+    ),
 }
 
 
@@ -116,8 +130,12 @@ def learning_rate(config, steps_per_epoch, epochs):
     hold = min(config.hold_epochs, epochs - 1) * steps_per_epoch
     # CosineDecay's "warm-up" from the rate to the same rate is a constant stretch.
     return keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, decay_steps=max(1, epochs * steps_per_epoch - hold), alpha=0.02,
-        warmup_target=config.learning_rate if hold else None, warmup_steps=hold)
+        config.learning_rate,
+        decay_steps=max(1, epochs * steps_per_epoch - hold),
+        alpha=0.02,
+        warmup_target=config.learning_rate if hold else None,
+        warmup_steps=hold,
+    )
 
 
 def train_variant(experiment, variant, task, config, epochs):
@@ -129,43 +147,71 @@ def train_variant(experiment, variant, task, config, epochs):
     steps_per_epoch = -(-len(task.x_train) // config.batch_size)
 
     def build():
-        model = s2s.build_attention_seq2seq(s2s.AttentionSeq2SeqConfig(
-            variant, len(task.vocabulary), config.embedding_dim, config.units))
+        model = s2s.build_attention_seq2seq(
+            s2s.AttentionSeq2SeqConfig(
+                variant, len(task.vocabulary), config.embedding_dim, config.units
+            )
+        )
         print(f"{variant}: {model.count_params():,} params")
-        return s2s.compile_seq2seq(model, learning_rate(config, steps_per_epoch, epochs),
-                                   config.global_clipnorm)
+        return s2s.compile_seq2seq(
+            model, learning_rate(config, steps_per_epoch, epochs), config.global_clipnorm
+        )
 
-    scores = s2s.ExactMatchHistory({"val": (task.x_valid, task.t_valid),
-                                    "test": (task.x_test, task.t_test)}, task.start_id,
-                                   config.xla_decoding)
-    result = experiment.fit(variant, build, train_in, y=train_out, validation=valid,
-                            epochs=epochs, batch_size=config.batch_size, callbacks=[scores],
-                            hint=f"lower --learning-rate (now {config.learning_rate:g})")
+    scores = s2s.ExactMatchHistory(
+        {"val": (task.x_valid, task.t_valid), "test": (task.x_test, task.t_test)},
+        task.start_id,
+        config.xla_decoding,
+    )
+    result = experiment.fit(
+        variant,
+        build,
+        train_in,
+        y=train_out,
+        validation=valid,
+        epochs=epochs,
+        batch_size=config.batch_size,
+        callbacks=[scores],
+        hint=f"lower --learning-rate (now {config.learning_rate:g})",
+    )
     # Epochs trained before a restart were scored by that process: None here.
     missing = result.epochs - len(scores.history.get("elapsed_seconds", []))
-    per_epoch = {key: [None] * missing + scores.history.get(key, [])
-                 for key in ("val_exact_match", "test_exact_match", "elapsed_seconds")}
-    experiment.histories[variant] = {**result.history, **{  # history.csv: NaN for unscored
-        key: [np.nan if v is None else v for v in values] for key, values in per_epoch.items()}}
+    per_epoch = {
+        key: [None] * missing + scores.history.get(key, [])
+        for key in ("val_exact_match", "test_exact_match", "elapsed_seconds")
+    }
+    experiment.histories[variant] = {
+        **result.history,
+        **{  # history.csv: NaN for unscored
+            key: [np.nan if v is None else v for v in values] for key, values in per_epoch.items()
+        },
+    }
 
     predicted, weights = s2s.GreedyDecoder(result.model, task.start_id, config.xla_decoding)(
-        task.x_test, task.answer_length)
+        task.x_test, task.answer_length
+    )
     test = per_epoch["test_exact_match"]
     first = next((epoch for epoch, score in enumerate(test, 1) if (score or 0) >= TARGET), None)
     wrong = np.flatnonzero(~np.all(predicted == task.t_test, axis=1))[:5]
     metrics = {
-        "params": result.model.count_params(), "epochs": result.epochs,
+        "params": result.model.count_params(),
+        "epochs": result.epochs,
         "test_exact_match": s2s.exact_match(predicted, task.t_test),
         "test_exact_match_per_epoch": test,
         "val_exact_match_per_epoch": per_epoch["val_exact_match"],
         "elapsed_seconds_per_epoch": per_epoch["elapsed_seconds"],
         "first_epoch_at_99_9": first,
-        "seconds_to_99_9": per_epoch["elapsed_seconds"][first - 1] if first and not missing
+        "seconds_to_99_9": per_epoch["elapsed_seconds"][first - 1]
+        if first and not missing
         else None,
         "position_accuracy": s2s.position_accuracy(predicted, task.t_test).round(5).tolist(),
-        "wrong_examples": [{"question": task.decode(task.x_test[i]).rstrip(),
-                            "answer": task.decode(task.t_test[i, 1:]).rstrip(),
-                            "predicted": task.decode(predicted[i, 1:]).rstrip()} for i in wrong],
+        "wrong_examples": [
+            {
+                "question": task.decode(task.x_test[i]).rstrip(),
+                "answer": task.decode(task.t_test[i, 1:]).rstrip(),
+                "predicted": task.decode(predicted[i, 1:]).rstrip(),
+            }
+            for i in wrong
+        ],
         "train_seconds": result.train_seconds,
     }
     print(f"[{variant}] test exact match {metrics['test_exact_match']:.2%}")
@@ -181,8 +227,12 @@ def plot_exact_match(variants, task):
         scores = [np.nan if s is None else 100 * s for s in metrics["test_exact_match_per_epoch"]]
         ax.plot(range(1, len(scores) + 1), scores, marker="o", label=name)
     ax.axhline(100 * TARGET, color="0.5", linestyle=":", linewidth=1, label="99.9 %")
-    ax.set(title=f"{task.name}: greedy answers exactly right on {len(task.x_test):,} test "
-                 "questions", xlabel="epoch", ylabel="test exact match (%)", ylim=(-2, 102))
+    ax.set(
+        title=f"{task.name}: greedy answers exactly right on {len(task.x_test):,} test questions",
+        xlabel="epoch",
+        ylabel="test exact match (%)",
+        ylim=(-2, 102),
+    )
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(title="variant")
@@ -197,13 +247,16 @@ def plot_attention(task, variant, predicted, weights, rows):
     for ax, row in zip(axes[0], rows, strict=True):
         question = task.decode(task.x_test[row]).rstrip()
         answer = task.decode(predicted[row, 1:])
-        image = ax.imshow(weights[row][:, :len(question)], cmap="gray", vmin=0, vmax=1,
-                          aspect="auto")
+        image = ax.imshow(
+            weights[row][:, : len(question)], cmap="gray", vmin=0, vmax=1, aspect="auto"
+        )
         ax.set_xticks(range(len(question)), list(question.replace(" ", "␣")), fontsize=8)
         ax.set_yticks(range(len(answer)), list(answer.replace(" ", "␣")), fontsize=8)
         ax.set(title=f"{question!r}", xlabel="question (input)", ylabel="answer (output)")
-    fig.suptitle(f"{variant}: attention weights of each output character over the test "
-                 "question (trailing padding not shown)")
+    fig.suptitle(
+        f"{variant}: attention weights of each output character over the test "
+        "question (trailing padding not shown)"
+    )
     fig.tight_layout()
     fig.colorbar(image, ax=axes[0].tolist(), label="attention weight", fraction=0.02)
     return fig
@@ -214,57 +267,83 @@ def main(argv=None):
     if command:
         return command(argv)
     parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", strategy=True, tensorboard=True)
-    parser.add_argument("--task", choices=TASKS, default="date",
-                        help="date formats or additions (default: %(default)s)")
-    parser.add_argument("--variants", type=kit.names(VARIANTS),
-                        help=f"comma list of {', '.join(VARIANTS)} (default: baseline and "
-                             "luong for dates; all for addition)")
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default="date",
+        help="date formats or additions (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--variants",
+        type=kit.names(VARIANTS),
+        help=f"comma list of {', '.join(VARIANTS)} (default: baseline and "
+        "luong for dates; all for addition)",
+    )
     args = parser.parse_args(argv)
     config = kit.configure(PRESETS[args.preset], args)
     variants = args.variants or DEFAULT_VARIANTS[args.task]
     with kit.Experiment(LAB, args, config) as experiment:
-        task = load_task(args.task, args.manual_dir, config.validation_size,
-                         config.question_padding)
+        task = load_task(
+            args.task, args.manual_dir, config.validation_size, config.question_padding
+        )
         if config.train_size or config.test_size:  # --quick: a prefix of each split
             task = dataclasses.replace(
-                task, x_train=task.x_train[:config.train_size],
-                t_train=task.t_train[:config.train_size], x_test=task.x_test[:config.test_size],
-                t_test=task.t_test[:config.test_size])
-        experiment.results.update({
-            "task": args.task, "vocabulary": "".join(task.vocabulary),
-            "question_length": task.question_length, "question_padding": task.padding,
-            "answer_length": task.answer_length,
-            "split": {"train": len(task.x_train), "valid": len(task.x_valid),
-                      "test": len(task.x_test)},
-            "variants": {}})
+                task,
+                x_train=task.x_train[: config.train_size],
+                t_train=task.t_train[: config.train_size],
+                x_test=task.x_test[: config.test_size],
+                t_test=task.t_test[: config.test_size],
+            )
+        experiment.results.update(
+            {
+                "task": args.task,
+                "vocabulary": "".join(task.vocabulary),
+                "question_length": task.question_length,
+                "question_padding": task.padding,
+                "answer_length": task.answer_length,
+                "split": {
+                    "train": len(task.x_train),
+                    "valid": len(task.x_valid),
+                    "test": len(task.x_test),
+                },
+                "variants": {},
+            }
+        )
         decoded = {}
         for variant in variants:
             metrics, decoded[variant] = train_variant(
-                experiment, variant, task, config, config.epochs_for(args.task))
+                experiment, variant, task, config, config.epochs_for(args.task)
+            )
             experiment.results["variants"][variant] = metrics
         scores = {name: m["test_exact_match"] for name, m in experiment.results["variants"].items()}
         best = max(scores, key=scores.get)
         experiment.results["best"] = {"variant": best, "test_exact_match": scores[best]}
         if experiment.plots:
-            experiment.save_figure(plot_exact_match(experiment.results["variants"], task),
-                                   "exact_match.png")
+            experiment.save_figure(
+                plot_exact_match(experiment.results["variants"], task), "exact_match.png"
+            )
             rows = examples_of_each_format(task, 4 if args.task == "date" else 1)
             for variant, (predicted, weights) in decoded.items():
                 if weights is not None:
-                    experiment.save_figure(plot_attention(task, variant, predicted, weights,
-                                                          rows), f"attention_{variant}.png")
+                    experiment.save_figure(
+                        plot_attention(task, variant, predicted, weights, rows),
+                        f"attention_{variant}.png",
+                    )
         return experiment.finish()
 
 
 def translate(argv):
     """`translate QUESTION...` (`argv` from the subcommand's name on): answers questions with a
     model of a saved run."""
-    parser = kit.LabArgumentParser(prog=f"python -m labs.{LAB} translate",
-                                   description="Answer questions with a trained variant.")
+    parser = kit.LabArgumentParser(
+        prog=f"python -m labs.{LAB} translate",
+        description="Answer questions with a trained variant.",
+    )
     parser.add_argument("questions", nargs="+", help='e.g. "march 3, 2007" "2/10/93"')
     parser.add_argument("--output-dir", default="runs/attention", help="the run to use")
-    parser.add_argument("--variant", choices=VARIANTS,
-                        help="the model to use (default: the run's best)")
+    parser.add_argument(
+        "--variant", choices=VARIANTS, help="the model to use (default: the run's best)"
+    )
     args = parser.parse_args(argv[1:])  # after "translate"
     kit.quiet_libraries()
     import keras
@@ -277,17 +356,27 @@ def translate(argv):
         model_path = f"{args.output_dir}/models/{variant}.keras"
         model = keras.saving.load_model(model_path)
     except (OSError, ValueError, KeyError) as error:
-        raise kit.LabError(f"no trained run in {args.output_dir} with that variant ({error}): "
-                           "train one first with python -m labs.attention") from None
-    task = vocabulary_only(run["task"], run["vocabulary"], run["question_length"],
-                           run["answer_length"], run["question_padding"])
+        raise kit.LabError(
+            f"no trained run in {args.output_dir} with that variant ({error}): "
+            "train one first with python -m labs.attention"
+        ) from None
+    task = vocabulary_only(
+        run["task"],
+        run["vocabulary"],
+        run["question_length"],
+        run["answer_length"],
+        run["question_padding"],
+    )
     questions = np.stack([task.encode_question(q) for q in args.questions])
     predicted, weights = s2s.GreedyDecoder(model, task.start_id)(questions, task.answer_length)
     for index, question in enumerate(args.questions):
         answer = task.decode(predicted[index, 1:]).rstrip()
         print(f"{question} -> {answer}   ({variant})")
-        print(s2s.text_alignment(question, answer, weights[index]) if weights is not None
-              else "  (no attention weights: this variant has no attention)")
+        print(
+            s2s.text_alignment(question, answer, weights[index])
+            if weights is not None
+            else "  (no attention weights: this variant has no attention)"
+        )
     return {"variant": variant, "answers": [task.decode(p[1:]).rstrip() for p in predicted]}
 
 

@@ -89,8 +89,8 @@ DEMO_SYNONYMS = {
 # What a pipeline grid needs said beside it.
 PIPELINE_FOOTERS = {
     "course": "brightness adds one offset in [-0.8, 0.8] to every pixel (the course's "
-              "tf.image.random_brightness(0.8)): past about ±0.5 most pixels clip to white or "
-              "black, so some tiles are nearly blank. That is the course's setting, not a bug.",
+    "tf.image.random_brightness(0.8)): past about ±0.5 most pixels clip to white or "
+    "black, so some tiles are nearly blank. That is the course's setting, not a bug.",
 }
 
 
@@ -113,8 +113,15 @@ class AugmentationConfig:
     eda_num_aug: int = 4  # EDA sentences per original
 
     def quick(self):
-        return dataclasses.replace(self, image_size=128, gallery_samples=3, pipeline_samples=4,
-                                   erasing_samples=4, mixup_batch=4, eda_num_aug=2)
+        return dataclasses.replace(
+            self,
+            image_size=128,
+            gallery_samples=3,
+            pipeline_samples=4,
+            erasing_samples=4,
+            mixup_batch=4,
+            eda_num_aug=2,
+        )
 
 
 PRESETS = {
@@ -136,8 +143,9 @@ def load_photo(path, size):
         with Image.open(path) as image:
             image = image.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError) as error:
-        reason = (getattr(error, "strerror", None) or str(error).split(":")[0]
-                  or type(error).__name__)
+        reason = (
+            getattr(error, "strerror", None) or str(error).split(":")[0] or type(error).__name__
+        )
         raise kit.LabError(f"cannot read image {path}: {reason}") from None
     width, height = image.size
     side = min(width, height)
@@ -236,8 +244,9 @@ def describe_pipeline(steps, index, width=32):
             continue  # e.g. a flip whose coin said no
         lines = text.split("\n")
         if name == "flip":
-            parts += [{"horizontal": "flip left-right", "vertical": "flip up-down"}[t]
-                      for t in lines]
+            parts += [
+                {"horizontal": "flip left-right", "vertical": "flip up-down"}[t] for t in lines
+            ]
             continue
         # 'delta=-0.47' -> 'brightness -0.47': the op's name says what the value is.
         first = lines[0]
@@ -263,9 +272,12 @@ def show_grid(images, titles, title, columns, footer=None, true_scale=False):
 
     rows = int(np.ceil(len(images) / columns))
     title_lines = max(str(t).count("\n") + 1 for t in titles)
-    fig, axes = plt.subplots(rows, columns, figsize=(
-        2.2 * columns, (2.3 + 0.13 * title_lines) * rows + 0.4 + (0.4 if footer else 0.0)),
-        squeeze=False)
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(2.2 * columns, (2.3 + 0.13 * title_lines) * rows + 0.4 + (0.4 if footer else 0.0)),
+        squeeze=False,
+    )
     for ax in axes.flat:
         ax.axis("off")
     full_height, full_width = np.shape(images[0])[:2]
@@ -306,22 +318,35 @@ def run_galleries(experiment, photo, config, args):
         if hasattr(op, "sample"):  # ours: sample, then apply, so each tile can show its params
             params = op.sample(tf.shape(batch), seeds[index])
             augmented = op.apply(batch, params).numpy()
-            titles = [describe({k: v.numpy() for k, v in params.items()}, i, op)
-                      for i in range(len(augmented))]
+            titles = [
+                describe({k: v.numpy() for k, v in params.items()}, i, op)
+                for i in range(len(augmented))
+            ]
         else:  # keras_cv / keras layers: no parameters to show
             augmented = op(batch).numpy()
             titles = [f"sample {i + 1}" for i in range(len(augmented))]
         crops = name == "random_crop"
-        footer = (f"{op.height}x{op.width} windows drawn at their real size in the "
-                  f"{config.image_size}x{config.image_size} frame; y = rows from the top, "
-                  "x = columns from the left" if crops else None)
+        footer = (
+            f"{op.height}x{op.width} windows drawn at their real size in the "
+            f"{config.image_size}x{config.image_size} frame; y = rows from the top, "
+            "x = columns from the left"
+            if crops
+            else None
+        )
         if name == "random_crop_resize":
-            footer = (f"{op.height}x{op.width} windows, each resized back to "
-                      f"{config.image_size}x{config.image_size} (a zoom); y = rows from the "
-                      "top, x = columns from the left")
-        fig = show_grid([photo, *augmented], ["original", *titles],
-                        f"{name}: {type(op).__name__}", columns=min(5, len(augmented) + 1),
-                        footer=footer, true_scale=crops)
+            footer = (
+                f"{op.height}x{op.width} windows, each resized back to "
+                f"{config.image_size}x{config.image_size} (a zoom); y = rows from the "
+                "top, x = columns from the left"
+            )
+        fig = show_grid(
+            [photo, *augmented],
+            ["original", *titles],
+            f"{name}: {type(op).__name__}",
+            columns=min(5, len(augmented) + 1),
+            footer=footer,
+            true_scale=crops,
+        )
         experiment.save_figure(fig, f"gallery_{name}.png")
     return described
 
@@ -333,20 +358,30 @@ def run_mixes(experiment, photos, names, config, seed):
     import augmentation as aug
 
     half = config.mixup_batch // 2
-    images = tf.concat([tf.repeat(photos[0][None], config.mixup_batch - half, 0),
-                        tf.repeat(photos[1][None], half, 0)], axis=0)
+    images = tf.concat(
+        [
+            tf.repeat(photos[0][None], config.mixup_batch - half, 0),
+            tf.repeat(photos[1][None], half, 0),
+        ],
+        axis=0,
+    )
     labels = tf.one_hot([0] * (config.mixup_batch - half) + [1] * half, 2)
     results = {}
-    for key, op in (("mixup", aug.MixUp(config.mixup_alpha)),
-                    ("cutmix", aug.CutMix(config.cutmix_alpha))):
+    for key, op in (
+        ("mixup", aug.MixUp(config.mixup_alpha)),
+        ("cutmix", aug.CutMix(config.cutmix_alpha)),
+    ):
         mixed, mixed_labels = op(images, labels, seed=seed)
         weights = np.round(mixed_labels.numpy(), 3)
         results[key] = weights.tolist()
         if experiment.plots:
             titles = [f"{names[0]} {w[0]:.2f}\n{names[1]} {w[1]:.2f}" for w in weights]
-            fig = show_grid(mixed.numpy(), titles,
-                            f"{type(op).__name__}(alpha={op.alpha}): labels mixed by the same λ",
-                            columns=4)
+            fig = show_grid(
+                mixed.numpy(),
+                titles,
+                f"{type(op).__name__}(alpha={op.alpha}): labels mixed by the same λ",
+                columns=4,
+            )
             experiment.save_figure(fig, f"{key}.png")
     return results
 
@@ -383,13 +418,21 @@ def run_eda(out, config, synonyms_choice, seed):
 
 def main(argv=None):
     parser = kit.make_parser("augmentation", __doc__, PRESETS)
-    parser.add_argument("--image", type=pathlib.Path,
-                        help=f"your own photo (default: matplotlib's {DEFAULT_PHOTO})")
-    parser.add_argument("--randaugment", choices=["ours", "keras_cv", "keras"], default="ours",
-                        help="whose RandAugment the gallery shows (default: %(default)s)")
-    parser.add_argument("--synonyms", choices=["auto", "wordnet", "demo"], default="auto",
-                        help="EDA synonyms: WordNet (nltk) if installed, else a demo table "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--image", type=pathlib.Path, help=f"your own photo (default: matplotlib's {DEFAULT_PHOTO})"
+    )
+    parser.add_argument(
+        "--randaugment",
+        choices=["ours", "keras_cv", "keras"],
+        default="ours",
+        help="whose RandAugment the gallery shows (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--synonyms",
+        choices=["auto", "wordnet", "demo"],
+        default="auto",
+        help="EDA synonyms: WordNet (nltk) if installed, else a demo table (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     config = kit.configure(PRESETS[args.preset], args)
     with kit.Experiment("augmentation", args, config) as experiment:
@@ -410,8 +453,9 @@ def _run(experiment, args, config):
 
     pipeline = aug.make_pipeline(config.pipeline, seed=args.seed)
     # explain(): the same images as pipeline(batch, seed=...), plus what each step drew.
-    grid, steps = pipeline.explain(np.repeat(photo[None], config.pipeline_samples, axis=0),
-                                   seed=args.seed)
+    grid, steps = pipeline.explain(
+        np.repeat(photo[None], config.pipeline_samples, axis=0), seed=args.seed
+    )
     erasing = aug.RandomErasing(0.5, (0.02, 0.4), (0.2, 0.8))
     erasing_batch = np.repeat(photo[None], config.erasing_samples, axis=0)
     erasing_params = erasing.sample(tf.shape(erasing_batch), args.seed + 1)
@@ -419,32 +463,46 @@ def _run(experiment, args, config):
     if experiment.plots:
         columns = int(np.ceil(np.sqrt(config.pipeline_samples)))
         footer = PIPELINE_FOOTERS.get(config.pipeline)
-        fig = show_grid(grid.numpy(), [describe_pipeline(steps, i) for i in range(len(grid))],
-                        f"'{config.pipeline}' pipeline: {len(grid)} samples, each titled with "
-                        "the steps it got", columns, footer=footer)
+        fig = show_grid(
+            grid.numpy(),
+            [describe_pipeline(steps, i) for i in range(len(grid))],
+            f"'{config.pipeline}' pipeline: {len(grid)} samples, each titled with the steps it got",
+            columns,
+            footer=footer,
+        )
         experiment.save_figure(fig, "pipeline.png")
         columns = int(np.ceil(np.sqrt(config.erasing_samples)))
         params = {k: v.numpy() for k, v in erasing_params.items()}
-        fig = show_grid(erased.numpy(), [describe(params, i) for i in range(len(erased))],
-                        "random erasing (p=0.5, area 0.02-0.4, aspect 0.2-0.8, one fill value "
-                        "~ U(0, 1))", columns)
+        fig = show_grid(
+            erased.numpy(),
+            [describe(params, i) for i in range(len(erased))],
+            "random erasing (p=0.5, area 0.02-0.4, aspect 0.2-0.8, one fill value ~ U(0, 1))",
+            columns,
+        )
         experiment.save_figure(fig, "random_erasing.png")
 
     names = ["photo" if args.image else "hopper", "present"]
     mixes = run_mixes(experiment, (photo, second), names, config, args.seed)
     eda_results = run_eda(out, config, args.synonyms, args.seed)
 
-    experiment.results.update({
-        "image": {"source": str(photo_path), "size": [config.image_size] * 2},
-        "ops": ops,
-        "pipeline": pipeline.get_config(),
-        "mixup": {"alpha": config.mixup_alpha, "classes": names,
-                  "label_weights": mixes["mixup"]},
-        "cutmix": {"alpha": config.cutmix_alpha, "label_weights": mixes["cutmix"]},
-        "eda": eda_results,
-    })
-    experiment.results["files"] = (sorted(p.name for p in out.glob("*.png"))
-                                   + ["eda.txt", "metrics.json"])
+    experiment.results.update(
+        {
+            "image": {"source": str(photo_path), "size": [config.image_size] * 2},
+            "ops": ops,
+            "pipeline": pipeline.get_config(),
+            "mixup": {
+                "alpha": config.mixup_alpha,
+                "classes": names,
+                "label_weights": mixes["mixup"],
+            },
+            "cutmix": {"alpha": config.cutmix_alpha, "label_weights": mixes["cutmix"]},
+            "eda": eda_results,
+        }
+    )
+    experiment.results["files"] = sorted(p.name for p in out.glob("*.png")) + [
+        "eda.txt",
+        "metrics.json",
+    ]
     return experiment.finish()
 
 

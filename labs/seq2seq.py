@@ -120,19 +120,28 @@ class Seq2SeqLabConfig:
 
     def with_cell(self, cell):
         """This preset with every variant's encoder and decoder switched to `cell`."""
-        return dataclasses.replace(self, variants=tuple(
-            dataclasses.replace(v, model=dataclasses.replace(v.model, cell=cell))
-            for v in self.variants))
+        return dataclasses.replace(
+            self,
+            variants=tuple(
+                dataclasses.replace(v, model=dataclasses.replace(v.model, cell=cell))
+                for v in self.variants
+            ),
+        )
 
 
 def _improved(name, attention, num_steps):
-    return Variant(name, ModelSpec(cell="gru", units=32, attention=attention), num_steps,
-                   validation=VALIDATION_SHIFTED)
+    return Variant(
+        name,
+        ModelSpec(cell="gru", units=32, attention=attention),
+        num_steps,
+        validation=VALIDATION_SHIFTED,
+    )
 
 
 PRESETS = {
     "course": Seq2SeqLabConfig(
-        variants=(Variant("course", ModelSpec()),), epochs=80, batch_size=16),
+        variants=(Variant("course", ModelSpec()),), epochs=80, batch_size=16
+    ),
     "improved": Seq2SeqLabConfig(
         variants=(
             _improved("plain", "none", 24),
@@ -140,7 +149,11 @@ PRESETS = {
             _improved("plain_96", "none", 96),
             _improved("luong_96", "luong", 96),
         ),
-        epochs=150, batch_size=16, learning_rate=1e-2, cosine_alpha=1e-2),
+        epochs=150,
+        batch_size=16,
+        learning_rate=1e-2,
+        cosine_alpha=1e-2,
+    ),
 }
 
 
@@ -150,8 +163,8 @@ def _optimizer(config, steps_per_epoch):
     if config.cosine_alpha is None:
         return keras.optimizers.Adam(config.learning_rate)
     schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, decay_steps=config.epochs * steps_per_epoch,
-        alpha=config.cosine_alpha)
+        config.learning_rate, decay_steps=config.epochs * steps_per_epoch, alpha=config.cosine_alpha
+    )
     return keras.optimizers.Adam(schedule)
 
 
@@ -188,16 +201,26 @@ def train_variant(experiment, variant, config):
 
     def build():
         model = variant.model.build()
-        model.compile(optimizer=_optimizer(config, -(-num_train // config.batch_size)),
-                      loss="mean_squared_error")
-        print(f"{variant.model.cell}({variant.model.units}), attention {variant.model.attention}, "
-              f"{variant.num_steps} steps, {model.count_params()} params")
+        model.compile(
+            optimizer=_optimizer(config, -(-num_train // config.batch_size)),
+            loss="mean_squared_error",
+        )
+        print(
+            f"{variant.model.cell}({variant.model.units}), attention {variant.model.attention}, "
+            f"{variant.num_steps} steps, {model.count_params()} params"
+        )
         return model
 
-    result = experiment.fit(variant.name, build, inputs, y=windows.target,
-                            batch_size=config.batch_size, epochs=config.epochs,
-                            hint=f"lower --learning-rate (now {config.learning_rate:g})",
-                            **validation)
+    result = experiment.fit(
+        variant.name,
+        build,
+        inputs,
+        y=windows.target,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        hint=f"lower --learning-rate (now {config.learning_rate:g})",
+        **validation,
+    )
     model = result.model
     teacher_forced = model.predict(inputs, batch_size=len(windows.target), verbose=0)
     val_mse = _mse(model.predict(val_inputs, batch_size=len(val_target), verbose=0), val_target)
@@ -205,9 +228,12 @@ def train_variant(experiment, variant, config):
     free_running, attention = generator(windows.encoder_input)
     shifted_free_running, _ = generator(shifted.encoder_input)
     metrics = {
-        "cell": variant.model.cell, "units": variant.model.units,
-        "attention": variant.model.attention, "num_steps": variant.num_steps,
-        "params": model.count_params(), "epochs": result.epochs,
+        "cell": variant.model.cell,
+        "units": variant.model.units,
+        "attention": variant.model.attention,
+        "num_steps": variant.num_steps,
+        "params": model.count_params(),
+        "epochs": result.epochs,
         "validation": variant.validation,
         "final_loss": result.history["loss"][-1],
         "val_mse": val_mse,
@@ -215,11 +241,17 @@ def train_variant(experiment, variant, config):
         "shifted_free_running_mse": _mse(shifted_free_running, shifted.target),
         "train_seconds": result.train_seconds,
     }
-    print(f"[{variant.name}] val_mse {val_mse:.3g}  free_running_mse "
-          f"{metrics['free_running_mse']:.3g}  shifted_free_running_mse "
-          f"{metrics['shifted_free_running_mse']:.3g}")
-    outputs = {"windows": windows, "teacher_forced": teacher_forced,
-               "free_running": free_running, "attention": attention}
+    print(
+        f"[{variant.name}] val_mse {val_mse:.3g}  free_running_mse "
+        f"{metrics['free_running_mse']:.3g}  shifted_free_running_mse "
+        f"{metrics['shifted_free_running_mse']:.3g}"
+    )
+    outputs = {
+        "windows": windows,
+        "teacher_forced": teacher_forced,
+        "free_running": free_running,
+        "attention": attention,
+    }
     return metrics, outputs
 
 
@@ -299,8 +331,9 @@ def plot_error_by_step(results):
 
 def main(argv=None):
     parser = kit.make_parser(LAB, __doc__, PRESETS, strategy=True, tensorboard=True)
-    parser.add_argument("--cell", choices=CELLS,
-                        help="recurrent cell of every variant, overriding the preset's")
+    parser.add_argument(
+        "--cell", choices=CELLS, help="recurrent cell of every variant, overriding the preset's"
+    )
     args = parser.parse_args(argv)
     config = kit.configure(PRESETS[args.preset], args)
     if args.cell:
@@ -311,22 +344,33 @@ def main(argv=None):
         outputs = {}
         for variant in config.variants:
             variants[variant.name], outputs[variant.name] = train_variant(
-                experiment, variant, config)
+                experiment, variant, config
+            )
 
         if experiment.plots:
-            experiment.save_figure(kit.plot_histories(
-                experiment.histories, "loss", title="Seq2seq sin -> cos: teacher-forced MSE",
-                ylabel="MSE", log_scale=True), "loss.png")
+            experiment.save_figure(
+                kit.plot_histories(
+                    experiment.histories,
+                    "loss",
+                    title="Seq2seq sin -> cos: teacher-forced MSE",
+                    ylabel="MSE",
+                    log_scale=True,
+                ),
+                "loss.png",
+            )
             for name, output in outputs.items():
-                experiment.save_figure(plot_predictions(name, output, args.seed),
-                                       f"predictions_{name}.png")
+                experiment.save_figure(
+                    plot_predictions(name, output, args.seed), f"predictions_{name}.png"
+                )
                 if output["attention"] is not None:
                     experiment.save_figure(plot_attention(name, output), f"attention_{name}.png")
             experiment.save_figure(plot_error_by_step(outputs), "error_by_step.png")
 
         best = min(variants, key=lambda name: variants[name]["free_running_mse"])
-        experiment.results["best"] = {"name": best,
-                                      "free_running_mse": variants[best]["free_running_mse"]}
+        experiment.results["best"] = {
+            "name": best,
+            "free_running_mse": variants[best]["free_running_mse"],
+        }
         print(f"\nbest variant: {best} (free_running_mse {variants[best]['free_running_mse']:.3g})")
         return experiment.finish()
 

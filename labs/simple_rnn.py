@@ -95,16 +95,23 @@ PRESETS = {
 
 def _parse(argv):
     parser = kit.make_parser("simple_rnn", __doc__, PRESETS)
-    parser.add_argument("--iterations", type=kit.positive_int,
-                        help="override the preset's iterations (one addition each)")
-    parser.add_argument("--variants", type=kit.names(VARIANTS), default=tuple(VARIANTS),
-                        help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: all)")
+    parser.add_argument(
+        "--iterations",
+        type=kit.positive_int,
+        help="override the preset's iterations (one addition each)",
+    )
+    parser.add_argument(
+        "--variants",
+        type=kit.names(VARIANTS),
+        default=tuple(VARIANTS),
+        help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: all)",
+    )
     return parser.parse_args(argv)
 
 
 def _window_mean(values, window):
     """Mean of each consecutive `window` values (the last, shorter window included)."""
-    return np.array([values[i:i + window].mean() for i in range(0, len(values), window)])
+    return np.array([values[i : i + window].mean() for i in range(0, len(values), window)])
 
 
 def _plots(experiment, histories, metrics, config):
@@ -115,28 +122,51 @@ def _plots(experiment, histories, metrics, config):
         means = _window_mean(history["loss"], config.plot_interval)
         starts = np.arange(len(means)) * config.plot_interval
         ax.plot(starts, means, color=f"C{index}", label=name)
-    ax.set(title=f"Binary addition RNN: loss per variant ({config.output_derivative} derivative)",
-           xlabel="iteration", ylabel=f"loss, mean of each {config.plot_interval} iterations")
+    ax.set(
+        title=f"Binary addition RNN: loss per variant ({config.output_derivative} derivative)",
+        xlabel="iteration",
+        ylabel=f"loss, mean of each {config.plot_interval} iterations",
+    )
     ax.set_yscale("log")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     experiment.save_figure(fig, "loss.png")
 
     # One panel per variant on a shared log axis: He + ReLU's spikes stand out against the rest.
-    fig, axes = plt.subplots(len(histories), 1, figsize=(8, 1.9 * len(histories) + 0.8),
-                             sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        len(histories),
+        1,
+        figsize=(8, 1.9 * len(histories) + 0.8),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
     for index, (ax, (name, history)) in enumerate(zip(axes[:, 0], histories.items(), strict=True)):
         norms = history["grad_norm"]
-        ax.plot(np.arange(1, len(norms) + 1), norms, color=f"C{index}", lw=0.4, alpha=0.7,
-                label="each iteration")
-        peaks = [norms[i:i + config.plot_interval].max()
-                 for i in range(0, len(norms), config.plot_interval)]
-        ax.plot(np.arange(len(peaks)) * config.plot_interval + 1, peaks, color="black", lw=1,
-                label=f"max of each {config.plot_interval}")
+        ax.plot(
+            np.arange(1, len(norms) + 1),
+            norms,
+            color=f"C{index}",
+            lw=0.4,
+            alpha=0.7,
+            label="each iteration",
+        )
+        peaks = [
+            norms[i : i + config.plot_interval].max()
+            for i in range(0, len(norms), config.plot_interval)
+        ]
+        ax.plot(
+            np.arange(len(peaks)) * config.plot_interval + 1,
+            peaks,
+            color="black",
+            lw=1,
+            label=f"max of each {config.plot_interval}",
+        )
         ax.set_yscale("log")
         ax.set_ylabel("||gradient||")
-        ax.set_title(f"{name}: max {metrics[name]['max_grad_norm']:.3g}", fontsize="medium",
-                     loc="left")
+        ax.set_title(
+            f"{name}: max {metrics[name]['max_grad_norm']:.3g}", fontsize="medium", loc="left"
+        )
         ax.grid(alpha=0.3, which="major")
     axes[0, 0].legend(fontsize="small", loc="upper right")
     axes[-1, 0].set_xlabel("iteration")
@@ -150,9 +180,13 @@ def _plots(experiment, histories, metrics, config):
     bars = ax.bar(names, accuracies, color=[f"C{i}" for i in range(len(names))])
     ax.bar_label(bars, labels=[f"{a:.1%}" for a in accuracies])
     # One seed's result: He + ReLU's moves with the seed and the CPU (README: spread over seeds).
-    ax.set(title=f"Exact-sum accuracy on {config.eval_additions:,} fresh additions "
-                 f"(seed {experiment.args.seed})",
-           xlabel="variant", ylabel="accuracy", ylim=(0, 1.1))
+    ax.set(
+        title=f"Exact-sum accuracy on {config.eval_additions:,} fresh additions "
+        f"(seed {experiment.args.seed})",
+        xlabel="variant",
+        ylabel="accuracy",
+        ylim=(0, 1.1),
+    )
     experiment.save_figure(fig, "accuracy.png")
 
 
@@ -170,19 +204,28 @@ def _train_variants(experiment, args, config):
     from models.reference import binary_addition
 
     eval_a, eval_b = binary_addition.sample_additions(
-        np.random.default_rng([args.seed, 2]), config.eval_additions, config.binary_dim)
+        np.random.default_rng([args.seed, 2]), config.eval_additions, config.binary_dim
+    )
     histories, results = {}, {}
     for name in args.variants:
         init, activation = VARIANTS[name]
         # Same draws and additions for every variant: only the init scale and activation differ.
         weights = binary_addition.init_weights(
-            np.random.default_rng([args.seed, 1]), init, hidden_size=config.hidden_size,
-            weight_init_std=config.weight_init_std)
+            np.random.default_rng([args.seed, 1]),
+            init,
+            hidden_size=config.hidden_size,
+            weight_init_std=config.weight_init_std,
+        )
         start = time.perf_counter()
         history = binary_addition.train(
-            weights, np.random.default_rng([args.seed, 0]), iterations=config.iterations,
-            learning_rate=config.learning_rate, activation=activation,
-            output_derivative=config.output_derivative, binary_dim=config.binary_dim)
+            weights,
+            np.random.default_rng([args.seed, 0]),
+            iterations=config.iterations,
+            learning_rate=config.learning_rate,
+            activation=activation,
+            output_derivative=config.output_derivative,
+            binary_dim=config.binary_dim,
+        )
         seconds = time.perf_counter() - start
         last_recorded = (config.iterations - 1) // config.plot_interval * config.plot_interval
         results[name] = {
@@ -193,19 +236,29 @@ def _train_variants(experiment, args, config):
             **binary_addition.evaluate(eval_a, eval_b, weights, activation, config.binary_dim),
             "max_grad_norm": float(np.nanmax(history["grad_norm"])),
             "final_grad_norm_mean_100": float(history["grad_norm"][-100:].mean()),
-            "diverged": bool(not (np.all(np.isfinite(history["loss"]))
-                                  and np.all(np.isfinite(history["grad_norm"])))),
+            "diverged": bool(
+                not (
+                    np.all(np.isfinite(history["loss"]))
+                    and np.all(np.isfinite(history["grad_norm"]))
+                )
+            ),
             "train_seconds": round(seconds, 2),
         }
         histories[name] = history
         np.savez(experiment.model_path(name).with_suffix(".npz"), **weights)
         r = results[name]
-        print(f"{name:16s} loss@{last_recorded} {r['final_loss']:.3g}  "
-              f"mean last 100 {r['final_loss_mean_100']:.3g}  accuracy {r['accuracy']:.1%}  "
-              f"max |grad| {r['max_grad_norm']:.3g}  ({seconds:.1f} s)")
+        print(
+            f"{name:16s} loss@{last_recorded} {r['final_loss']:.3g}  "
+            f"mean last 100 {r['final_loss_mean_100']:.3g}  accuracy {r['accuracy']:.1%}  "
+            f"max |grad| {r['max_grad_norm']:.3g}  ({seconds:.1f} s)"
+        )
 
-    experiment.histories.update({name: {key: values.tolist() for key, values in history.items()}
-                                 for name, history in histories.items()})
+    experiment.histories.update(
+        {
+            name: {key: values.tolist() for key, values in history.items()}
+            for name, history in histories.items()
+        }
+    )
     if experiment.plots:
         _plots(experiment, histories, results, config)
     experiment.results["variants"] = results

@@ -52,16 +52,52 @@ from labs import kit
 
 LAB = "word2vec"
 QUERIES = ("you", "year", "car", "toyota", "monday", "stock", "japan", "president")  # DLFS2's 4
-ANALOGIES = (("king", "man", "queen", "woman"), ("take", "took", "go", "went"),  # DLFS2's four
-             ("car", "cars", "child", "children"), ("good", "better", "bad", "worse"),
-             ("he", "his", "she", "her"), ("big", "bigger", "small", "smaller"),
-             ("japan", "japanese", "germany", "german"), ("rise", "rose", "fall", "fell"))
-HEATMAP_WORDS = ("monday", "friday", "january", "june", "stock", "shares", "bonds", "company",
-                 "firm", "president", "chairman", "car", "truck", "japan", "china", "germany")
-ARROWS = {"gender": (("man", "woman"), ("he", "she"), ("his", "her"), ("mr.", "mrs."),
-                     ("king", "queen"), ("father", "mother")),
-          "past tense": (("take", "took"), ("go", "went"), ("make", "made"), ("buy", "bought"),
-                         ("say", "said"), ("rise", "rose"))}
+ANALOGIES = (
+    ("king", "man", "queen", "woman"),
+    ("take", "took", "go", "went"),  # DLFS2's four
+    ("car", "cars", "child", "children"),
+    ("good", "better", "bad", "worse"),
+    ("he", "his", "she", "her"),
+    ("big", "bigger", "small", "smaller"),
+    ("japan", "japanese", "germany", "german"),
+    ("rise", "rose", "fall", "fell"),
+)
+HEATMAP_WORDS = (
+    "monday",
+    "friday",
+    "january",
+    "june",
+    "stock",
+    "shares",
+    "bonds",
+    "company",
+    "firm",
+    "president",
+    "chairman",
+    "car",
+    "truck",
+    "japan",
+    "china",
+    "germany",
+)
+ARROWS = {
+    "gender": (
+        ("man", "woman"),
+        ("he", "she"),
+        ("his", "her"),
+        ("mr.", "mrs."),
+        ("king", "queen"),
+        ("father", "mother"),
+    ),
+    "past tense": (
+        ("take", "took"),
+        ("go", "went"),
+        ("make", "made"),
+        ("buy", "bought"),
+        ("say", "said"),
+        ("rise", "rose"),
+    ),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,23 +122,37 @@ class Config:
     softmax_tokens: int = 100_000  # tokens of the softmax-vs-negative-sampling timing (0: none)
 
     def quick(self):
-        return dataclasses.replace(self, embedding_dim=16, epochs=1,
-                                   batch_size=min(self.batch_size, 512), max_tokens=30_000,
-                                   softmax_tokens=min(self.softmax_tokens, 3_000))
+        return dataclasses.replace(
+            self,
+            embedding_dim=16,
+            epochs=1,
+            batch_size=min(self.batch_size, 512),
+            max_tokens=30_000,
+            softmax_tokens=min(self.softmax_tokens, 3_000),
+        )
 
 
 PRESETS = {
     "default": Config(),
     # DLFS2 ch04 train.py: CBOW, window 5, hidden 100, batch 100, 10 epochs, Adam(1e-3).
-    "course": Config(model="cbow", dynamic_window=False, sample=0.0, batch_size=100,
-                     optimizer="adam", learning_rate=1e-3, edges=False, softmax_tokens=0),
+    "course": Config(
+        model="cbow",
+        dynamic_window=False,
+        sample=0.0,
+        batch_size=100,
+        optimizer="adam",
+        learning_rate=1e-3,
+        edges=False,
+        softmax_tokens=0,
+    ),
 }
 
 
 def query_parser():
     """`similar` and `analogy` on a saved run (argparse subcommands)."""
-    parser = kit.LabArgumentParser(prog=f"python -m labs.{LAB}",
-                                   description="Query the word vectors of a saved run.")
+    parser = kit.LabArgumentParser(
+        prog=f"python -m labs.{LAB}", description="Query the word vectors of a saved run."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     similar = commands.add_parser("similar", help="nearest neighbours of each WORD")
     similar.add_argument("words", nargs="+", metavar="WORD")
@@ -110,12 +160,20 @@ def query_parser():
     # One metavar: a tuple of them crashes argparse's --help for a positional (Python 3.11).
     analogy.add_argument("words", nargs=3, metavar="WORD", help="A B C, for A : B :: C : ?")
     for command in (similar, analogy):
-        command.add_argument("--run", type=pathlib.Path, default=pathlib.Path("runs") / LAB,
-                             help="the run's output dir (default: %(default)s)")
-        command.add_argument("--embedding", default="skipgram",
-                             help="skipgram, cbow, ppmi_svd or gensim (default: %(default)s)")
-        command.add_argument("--top", type=kit.positive_int, default=8,
-                             help="answers to show (default: %(default)s)")
+        command.add_argument(
+            "--run",
+            type=pathlib.Path,
+            default=pathlib.Path("runs") / LAB,
+            help="the run's output dir (default: %(default)s)",
+        )
+        command.add_argument(
+            "--embedding",
+            default="skipgram",
+            help="skipgram, cbow, ppmi_svd or gensim (default: %(default)s)",
+        )
+        command.add_argument(
+            "--top", type=kit.positive_int, default=8, help="answers to show (default: %(default)s)"
+        )
     return parser
 
 
@@ -124,8 +182,10 @@ def query(argv):
     args = query_parser().parse_args(argv)
     path = args.run / "embeddings" / f"{args.embedding}.txt"
     if not path.is_file():
-        raise kit.LabError(f"no {path}: train first (python -m labs.{LAB} --output-dir "
-                           f"{args.run}), or pick --embedding/--run")
+        raise kit.LabError(
+            f"no {path}: train first (python -m labs.{LAB} --output-dir "
+            f"{args.run}), or pick --embedding/--run"
+        )
     from gensim.models import KeyedVectors
 
     keyed = KeyedVectors.load_word2vec_format(str(path))
@@ -147,8 +207,11 @@ def main(argv=None):
     if command:
         return command(argv)
     parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", tensorboard=True)
-    parser.add_argument("--model", choices=("skipgram", "cbow"),
-                        help="the word2vec model to train (default: the preset's)")
+    parser.add_argument(
+        "--model",
+        choices=("skipgram", "cbow"),
+        help="the word2vec model to train (default: the preset's)",
+    )
     args = parser.parse_args(argv)
     config = kit.configure(PRESETS[args.preset], args)
     if args.model:
@@ -170,66 +233,97 @@ def main(argv=None):
         experiment.results.update(tokens=len(tokens), vocabulary=len(words), embeddings={})
 
         def data_for(model, ids):
-            return Word2VecData(ids, ptb.counts, model=model, window=config.window,
-                                negatives=config.negatives, sample=config.sample,
-                                batch_size=config.batch_size, seed=args.seed,
-                                dynamic_window=config.dynamic_window, edges=config.edges)
+            return Word2VecData(
+                ids,
+                ptb.counts,
+                model=model,
+                window=config.window,
+                negatives=config.negatives,
+                sample=config.sample,
+                batch_size=config.batch_size,
+                seed=args.seed,
+                dynamic_window=config.dynamic_window,
+                edges=config.edges,
+            )
 
         def model_config(data, epochs):
             return Word2VecConfig(
-                vocabulary_size=len(ptb.vocabulary), embedding_dim=config.embedding_dim,
-                negatives=config.negatives, window=config.window, optimizer=config.optimizer,
-                learning_rate=config.learning_rate, min_learning_rate=config.min_learning_rate,
-                decay_steps=epochs * data.steps_per_epoch() if config.optimizer == "sgd" else 0)
+                vocabulary_size=len(ptb.vocabulary),
+                embedding_dim=config.embedding_dim,
+                negatives=config.negatives,
+                window=config.window,
+                optimizer=config.optimizer,
+                learning_rate=config.learning_rate,
+                min_learning_rate=config.min_learning_rate,
+                decay_steps=epochs * data.steps_per_epoch() if config.optimizer == "sgd" else 0,
+            )
 
         def record(name, vectors, seconds, passes=config.epochs):
             keyed = word2vec.keyed_vectors(words, vectors[present])
             word2vec.export(keyed, experiment.out / "embeddings", name)
             experiment.results["embeddings"][name] = {
-                **word2vec.evaluate(keyed), "neighbours": word2vec.neighbours(keyed, QUERIES),
+                **word2vec.evaluate(keyed),
+                "neighbours": word2vec.neighbours(keyed, QUERIES),
                 "analogies": word2vec.solve_analogies(keyed, ANALOGIES),
                 "train_seconds": round(seconds, 2),
-                "words_per_s": round(len(tokens) * passes / seconds)}
+                "words_per_s": round(len(tokens) * passes / seconds),
+            }
             return keyed
 
         # 1. Our word2vec, trained by Keras on the tf.data pipeline.
         data = data_for(config.model, tokens)
         build = {"skipgram": word2vec.build_skipgram, "cbow": word2vec.build_cbow}[config.model]
         network = model_config(data, config.epochs)
-        result = experiment.fit(config.model,
-                                lambda: word2vec.compile_word2vec(build(network), network),
-                                data.dataset(), epochs=config.epochs)
+        result = experiment.fit(
+            config.model,
+            lambda: word2vec.compile_word2vec(build(network), network),
+            data.dataset(),
+            epochs=config.epochs,
+        )
         ours = record(config.model, word2vec.word_vectors(result.model), result.train_seconds)
         # 2. The count-based baseline: co-occurrence -> PPMI -> truncated SVD.
         if config.ppmi_svd:
             started = time.perf_counter()
-            counts = count_embeddings.cooccurrence_matrix(tokens, len(ptb.vocabulary),
-                                                          config.window)
-            vectors = count_embeddings.svd_embeddings(count_embeddings.ppmi(counts),
-                                                      config.embedding_dim, seed=args.seed)
+            counts = count_embeddings.cooccurrence_matrix(
+                tokens, len(ptb.vocabulary), config.window
+            )
+            vectors = count_embeddings.svd_embeddings(
+                count_embeddings.ppmi(counts), config.embedding_dim, seed=args.seed
+            )
             record("ppmi_svd", vectors, time.perf_counter() - started, passes=1)
         # 3. The anchor: gensim's Word2Vec, same algorithm and settings, on the same tokens.
         text = ptb.decode(tokens)
         anchor, seconds = word2vec.train_gensim(
-            [text[i:i + 10_000] for i in range(0, len(text), 10_000)],
-            embedding_dim=config.embedding_dim, window=config.window,
-            negatives=config.negatives, sample=config.sample, epochs=config.epochs,
-            workers=config.gensim_workers, seed=args.seed, sg=int(config.model == "skipgram"))
+            [text[i : i + 10_000] for i in range(0, len(text), 10_000)],
+            embedding_dim=config.embedding_dim,
+            window=config.window,
+            negatives=config.negatives,
+            sample=config.sample,
+            epochs=config.epochs,
+            workers=config.gensim_workers,
+            seed=args.seed,
+            sg=int(config.model == "skipgram"),
+        )
         gensim_vectors = np.zeros((len(ptb.vocabulary), config.embedding_dim), np.float32)
         gensim_vectors[present] = anchor.wv[words]
         record("gensim", gensim_vectors, seconds)
         # `tensorboard --logdir <output-dir>/embeddings` shows every embedding in the Projector.
-        kit_report.write_projector_config(experiment.out / "embeddings",
-                                          list(experiment.results["embeddings"]))
-        speed = {key: experiment.results["embeddings"][name]["words_per_s"]
-                 for key, name in (("ours_words_per_s", config.model),
-                                   ("gensim_words_per_s", "gensim"))}
-        experiment.results["speed"] = {**speed, "ratio": round(
-            speed["ours_words_per_s"] / speed["gensim_words_per_s"], 3)}
+        kit_report.write_projector_config(
+            experiment.out / "embeddings", list(experiment.results["embeddings"])
+        )
+        speed = {
+            key: experiment.results["embeddings"][name]["words_per_s"]
+            for key, name in (("ours_words_per_s", config.model), ("gensim_words_per_s", "gensim"))
+        }
+        experiment.results["speed"] = {
+            **speed,
+            "ratio": round(speed["ours_words_per_s"] / speed["gensim_words_per_s"], 3),
+        }
         # 4. Why negative sampling: a CBOW epoch with a full softmax vs with 5 negatives.
         if config.softmax_tokens:
             experiment.results["softmax_vs_negative_sampling"] = softmax_timing(
-                experiment, data_for("cbow", tokens[: config.softmax_tokens]), model_config)
+                experiment, data_for("cbow", tokens[: config.softmax_tokens]), model_config
+            )
         if experiment.plots:
             plot_all(experiment, config.model, ours, config.optimizer)
         return experiment.finish()
@@ -256,20 +350,30 @@ def softmax_timing(experiment, data, model_config):
 
     network = model_config(data, 2)
     batches = data.dataset()
-    as_labels = batches.map(lambda inputs, labels: ({"context": inputs["context"]},
-                                                    inputs["target"]))  # softmax: y = word id
+    as_labels = batches.map(
+        lambda inputs, labels: ({"context": inputs["context"]}, inputs["target"])
+    )  # softmax: y = word id
     seconds = {}
     for name, build, train, loss in (
-            ("softmax_cbow", word2vec.build_softmax_cbow, as_labels, "softmax"),
-            ("negative_sampling_cbow", word2vec.build_cbow, batches, "negative_sampling")):
+        ("softmax_cbow", word2vec.build_softmax_cbow, as_labels, "softmax"),
+        ("negative_sampling_cbow", word2vec.build_cbow, batches, "negative_sampling"),
+    ):
         timer = EpochTimer()
-        experiment.fit(name, lambda b=build, kind=loss: word2vec.compile_word2vec(
-                           b(network), network, kind),
-                       train.prefetch(tf.data.AUTOTUNE), epochs=2, save=False, callbacks=[timer])
+        experiment.fit(
+            name,
+            lambda b=build, kind=loss: word2vec.compile_word2vec(b(network), network, kind),
+            train.prefetch(tf.data.AUTOTUNE),
+            epochs=2,
+            save=False,
+            callbacks=[timer],
+        )
         seconds[name] = timer.seconds[-1]
-    return {"tokens": len(data.ids), "softmax_epoch_seconds": round(seconds["softmax_cbow"], 3),
-            "negative_sampling_epoch_seconds": round(seconds["negative_sampling_cbow"], 3),
-            "ratio": round(seconds["softmax_cbow"] / seconds["negative_sampling_cbow"], 1)}
+    return {
+        "tokens": len(data.ids),
+        "softmax_epoch_seconds": round(seconds["softmax_cbow"], 3),
+        "negative_sampling_epoch_seconds": round(seconds["negative_sampling_cbow"], 3),
+        "ratio": round(seconds["softmax_cbow"] / seconds["negative_sampling_cbow"], 1),
+    }
 
 
 def _pca(vectors):
@@ -287,18 +391,28 @@ def plot_all(experiment, name, keyed, optimizer):
     plt = kit.plt
     histories = {name: experiment.histories[name]}
     reduction = "summed over" if optimizer == "sgd" else "mean of"
-    experiment.save_figure(kit.plot_histories(
-        histories, "loss", title=f"{name}: training loss per epoch",
-        ylabel=f"negative-sampling loss ({reduction} a batch)"), "loss.png")
+    experiment.save_figure(
+        kit.plot_histories(
+            histories,
+            "loss",
+            title=f"{name}: training loss per epoch",
+            ylabel=f"negative-sampling loss ({reduction} a batch)",
+        ),
+        "loss.png",
+    )
     frequent = keyed.index_to_key[:300]  # ids are ordered by frequency
     points = _pca(keyed[frequent])
     fig, ax = plt.subplots(figsize=(14, 11))
     ax.scatter(points[:, 0], points[:, 1], s=4, color="C0")
     for word, (x, y) in zip(frequent, points, strict=True):
-        ax.annotate(word, (x, y), fontsize=6.5, alpha=0.8, xytext=(2, 2),
-                    textcoords="offset points")
-    ax.set(title=f"{name}: the 300 most frequent PTB words, first two principal components",
-           xlabel="PC 1", ylabel="PC 2")
+        ax.annotate(
+            word, (x, y), fontsize=6.5, alpha=0.8, xytext=(2, 2), textcoords="offset points"
+        )
+    ax.set(
+        title=f"{name}: the 300 most frequent PTB words, first two principal components",
+        xlabel="PC 1",
+        ylabel="PC 2",
+    )
     experiment.save_figure(fig, f"pca_{name}.png")
 
     chosen = [word for word in HEATMAP_WORDS if word in keyed.key_to_index]
@@ -321,8 +435,9 @@ def plot_all(experiment, name, keyed, optimizer):
             ax.annotate(b, end, fontsize=9, color="C3")
         ax.scatter(points[:, 0, 0], points[:, 0, 1], color="C0", s=12, label="first word")
         ax.scatter(points[:, 1, 0], points[:, 1, 1], color="C3", s=12, label="second word")
-        ax.set(title=f"{relation}: word -> its pair (PCA of these words)", xlabel="PC 1",
-               ylabel="PC 2")
+        ax.set(
+            title=f"{relation}: word -> its pair (PCA of these words)", xlabel="PC 1", ylabel="PC 2"
+        )
         ax.legend(fontsize="small")
     fig.suptitle(f"{name}: relations as offsets (parallel arrows = an analogy that works)")
     experiment.save_figure(fig, f"analogies_{name}.png")

@@ -105,22 +105,28 @@ def build_attention_seq2seq(config=None):
     answers_in = keras.Input((None,), dtype="int32", name="answers_in")
 
     x = Reverse(name="reverse")(questions) if config.variant in REVERSED_VARIANTS else questions
-    x = keras.layers.Embedding(config.vocabulary_size, config.embedding_dim,
-                               name="encoder_embedding")(x)  # (B, T_q, E)
+    x = keras.layers.Embedding(
+        config.vocabulary_size, config.embedding_dim, name="encoder_embedding"
+    )(x)  # (B, T_q, E)
     encoder_outputs, h, c = keras.layers.LSTM(
-        config.units, return_sequences=attend, return_state=True, name="encoder_lstm")(x)
+        config.units, return_sequences=attend, return_state=True, name="encoder_lstm"
+    )(x)
     # encoder_outputs: (B, T_q, U) with attention, else (B, U); h, c: (B, U)
 
-    y = keras.layers.Embedding(config.vocabulary_size, config.embedding_dim,
-                               name="decoder_embedding")(answers_in)  # (B, T_a, E)
+    y = keras.layers.Embedding(
+        config.vocabulary_size, config.embedding_dim, name="decoder_embedding"
+    )(answers_in)  # (B, T_a, E)
     if config.variant == "peeky":
         y = Peek(name="peek_input")([y, h])  # (B, T_a, E + U)
     decoded = keras.layers.LSTM(config.units, return_sequences=True, name="decoder_lstm")(
-        y, initial_state=[h, c])  # (B, T_a, U)
+        y, initial_state=[h, c]
+    )  # (B, T_a, U)
     if attend:
-        attention = (keras.layers.Attention(score_mode="dot", name="attention")
-                     if config.variant == "luong"
-                     else keras.layers.AdditiveAttention(name="attention"))
+        attention = (
+            keras.layers.Attention(score_mode="dot", name="attention")
+            if config.variant == "luong"
+            else keras.layers.AdditiveAttention(name="attention")
+        )
         context = attention([decoded, encoder_outputs])  # (B, T_a, U)
         decoded = keras.layers.Concatenate(name="context_and_state")([context, decoded])
     elif config.variant == "peeky":
@@ -140,7 +146,8 @@ def compile_seq2seq(model, learning_rate=1e-3, global_clipnorm=5.0, jit_compile=
         optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=global_clipnorm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="char_accuracy")],
-        jit_compile=jit_compile)
+        jit_compile=jit_compile,
+    )
     return model
 
 
@@ -178,8 +185,9 @@ class GreedyDecoder:
         self.attention = model.get_layer("attention") if "attention" in names else None
         self.dense = model.get_layer("output_dense")
         self.reversed = "reverse" in names
-        self._loop = tf.function(self._run, jit_compile=jit_compile, reduce_retracing=True,
-                                 autograph=False)  # an explicit tf.while_loop: nothing to convert
+        self._loop = tf.function(
+            self._run, jit_compile=jit_compile, reduce_retracing=True, autograph=False
+        )  # an explicit tf.while_loop: nothing to convert
 
     def _run(self, questions, num_steps):
         x = tf.reverse(questions, axis=[1]) if self.reversed else questions
@@ -198,7 +206,8 @@ class GreedyDecoder:
             features = h
             if self.attention is not None:
                 context, step_weights = self.attention(
-                    [h[:, None], encoder_outputs], return_attention_scores=True)
+                    [h[:, None], encoder_outputs], return_attention_scores=True
+                )
                 features = tf.concat([context[:, 0], h], axis=-1)  # (B, 2U)
                 weights = weights.write(t, step_weights[:, 0])  # (B, T_q)
             elif self.variant == "peeky":
@@ -207,7 +216,8 @@ class GreedyDecoder:
             return t + 1, y, list(states), answers.write(t, y), weights
 
         _, _, _, answers, weights = tf.while_loop(
-            lambda t, *_: t < num_steps, body, (tf.constant(0), y, [h, c], answers, weights))
+            lambda t, *_: t < num_steps, body, (tf.constant(0), y, [h, c], answers, weights)
+        )
         answers = tf.transpose(answers.stack())  # (B, num_steps)
         if self.attention is None:
             return answers, tf.zeros((batch, num_steps, 0))
@@ -252,11 +262,11 @@ def text_alignment(question, answer, weights, spread=0.3):
     """
     lines = []
     for char, step in zip(answer, weights, strict=False):
-        at = int(np.argmax(step[:len(question)]))
+        at = int(np.argmax(step[: len(question)]))
         if step[at] < spread:
             lines.append(f"  {char!r} <- nothing in particular (at most {step[at]:.2f})")
             continue
-        marked = f"{question[:at]}[{question[at]}]{question[at + 1:]}"
+        marked = f"{question[:at]}[{question[at]}]{question[at + 1 :]}"
         lines.append(f"  {char!r} <- {question[at]!r} {step[at]:.2f}   {marked}")
     return "\n".join(lines)
 

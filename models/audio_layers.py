@@ -68,8 +68,16 @@ class LogMelSpectrogram(keras.layers.Layer):
     TensorShape([2, 61, 40])
     """
 
-    def __init__(self, sample_rate=8000, frame_length=256, frame_step=128, num_mel_bins=40,
-                 lower_hz=20.0, dynamic_range_db=80.0, **kwargs):
+    def __init__(
+        self,
+        sample_rate=8000,
+        frame_length=256,
+        frame_step=128,
+        num_mel_bins=40,
+        lower_hz=20.0,
+        dynamic_range_db=80.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.sample_rate = sample_rate
         self.frame_length = frame_length
@@ -79,8 +87,14 @@ class LogMelSpectrogram(keras.layers.Layer):
         self.dynamic_range_db = dynamic_range_db
 
     def call(self, waveforms):
-        mel = _mel_power(waveforms, self.sample_rate, self.frame_length, self.frame_step,
-                         self.num_mel_bins, self.lower_hz)  # (batch, frames, mels)
+        mel = _mel_power(
+            waveforms,
+            self.sample_rate,
+            self.frame_length,
+            self.frame_step,
+            self.num_mel_bins,
+            self.lower_hz,
+        )  # (batch, frames, mels)
         decibels = 10.0 * tf.math.log(mel + 1e-12) / tf.math.log(10.0)
         decibels -= tf.reduce_max(decibels, axis=[1, 2], keepdims=True)
         return tf.maximum(decibels + self.dynamic_range_db, 0.0) / self.dynamic_range_db
@@ -121,8 +135,15 @@ class WaveformAugmentation(keras.layers.Layer):
         seed: seed of the layer's random draws.
     """
 
-    def __init__(self, sample_rate=8000, max_shift=0.1, speed_range=0.1,
-                 noise_snr_db=(20.0, 40.0), seed=None, **kwargs):
+    def __init__(
+        self,
+        sample_rate=8000,
+        max_shift=0.1,
+        speed_range=0.1,
+        noise_snr_db=(20.0, 40.0),
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.sample_rate = sample_rate
         self.max_shift = max_shift
@@ -136,10 +157,12 @@ class WaveformAugmentation(keras.layers.Layer):
             return waveforms
         waveforms = tf.cast(waveforms, tf.float32)
         batch, samples = tf.shape(waveforms)[0], tf.shape(waveforms)[1]
-        delay = keras.random.uniform((batch, 1), 0.0, self.max_shift * self.sample_rate,
-                                     seed=self.seed_generator)
-        speed = keras.random.uniform((batch, 1), 1.0 - self.speed_range, 1.0 + self.speed_range,
-                                     seed=self.seed_generator)
+        delay = keras.random.uniform(
+            (batch, 1), 0.0, self.max_shift * self.sample_rate, seed=self.seed_generator
+        )
+        speed = keras.random.uniform(
+            (batch, 1), 1.0 - self.speed_range, 1.0 + self.speed_range, seed=self.seed_generator
+        )
         # Output sample t reads the input at (t - delay) * speed, linearly interpolated.
         time = tf.cast(tf.range(samples), tf.float32)[None, :]
         position = (time - delay) * speed  # (batch, samples)
@@ -195,8 +218,9 @@ class SpecAugment(keras.layers.Layer):
         seed: seed of the layer's random draws.
     """
 
-    def __init__(self, time_masks=1, time_mask_width=8, freq_masks=1, freq_mask_width=6,
-                 seed=None, **kwargs):
+    def __init__(
+        self, time_masks=1, time_mask_width=8, freq_masks=1, freq_mask_width=6, seed=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.time_masks = time_masks
         self.time_mask_width = time_mask_width
@@ -218,10 +242,13 @@ class SpecAugment(keras.layers.Layer):
         keep = tf.ones((batch, length))
         position = tf.cast(tf.range(length), tf.float32)[None, :]
         for _ in range(count):
-            width = tf.floor(keras.random.uniform((batch, 1), 0.0, max_width + 1.0,
-                                                  seed=self.seed_generator))
-            start = tf.floor(keras.random.uniform((batch, 1), 0.0, 1.0, seed=self.seed_generator)
-                             * (tf.cast(length, tf.float32) - width + 1.0))
+            width = tf.floor(
+                keras.random.uniform((batch, 1), 0.0, max_width + 1.0, seed=self.seed_generator)
+            )
+            start = tf.floor(
+                keras.random.uniform((batch, 1), 0.0, 1.0, seed=self.seed_generator)
+                * (tf.cast(length, tf.float32) - width + 1.0)
+            )
             inside = (position >= start) & (position < start + width)
             keep *= 1.0 - tf.cast(inside, tf.float32)
         return keep
@@ -247,7 +274,8 @@ def _mel_power(waveforms, sample_rate, frame_length, frame_step, num_mel_bins, l
     waveforms = waveforms / tf.maximum(peak, 1e-9)
     spectrum = tf.signal.stft(waveforms, frame_length, frame_step, fft_length=frame_length)
     mel_matrix = tf.signal.linear_to_mel_weight_matrix(
-        num_mel_bins, frame_length // 2 + 1, sample_rate, lower_hz, sample_rate / 2)
+        num_mel_bins, frame_length // 2 + 1, sample_rate, lower_hz, sample_rate / 2
+    )
     return tf.tensordot(tf.abs(spectrum) ** 2, mel_matrix, 1)
 
 
@@ -275,8 +303,19 @@ class PCENSpectrogram(keras.layers.Layer):
     TensorShape([2, 61, 40])
     """
 
-    def __init__(self, sample_rate=8000, frame_length=256, frame_step=128, num_mel_bins=40,
-                 lower_hz=20.0, smoothing=0.04, alpha=0.98, delta=2.0, r=0.5, **kwargs):
+    def __init__(
+        self,
+        sample_rate=8000,
+        frame_length=256,
+        frame_step=128,
+        num_mel_bins=40,
+        lower_hz=20.0,
+        smoothing=0.04,
+        alpha=0.98,
+        delta=2.0,
+        r=0.5,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.sample_rate = sample_rate
         self.frame_length = frame_length
@@ -289,13 +328,20 @@ class PCENSpectrogram(keras.layers.Layer):
         self.r = r
 
     def call(self, waveforms):
-        energy = _mel_power(waveforms, self.sample_rate, self.frame_length, self.frame_step,
-                            self.num_mel_bins, self.lower_hz)  # (batch, frames, mels)
+        energy = _mel_power(
+            waveforms,
+            self.sample_rate,
+            self.frame_length,
+            self.frame_step,
+            self.num_mel_bins,
+            self.lower_hz,
+        )  # (batch, frames, mels)
         # The first-order smoother as one matrix product: M[t] = sum_k s (1 - s)^(t - k) E[k].
         time = tf.cast(tf.range(tf.shape(energy)[1]), tf.float32)
         lag = time[:, None] - time[None, :]  # (frames, frames): t - k
-        weights = tf.where(lag >= 0, self.smoothing * (1 - self.smoothing) ** tf.maximum(lag, 0.0),
-                           0.0)
+        weights = tf.where(
+            lag >= 0, self.smoothing * (1 - self.smoothing) ** tf.maximum(lag, 0.0), 0.0
+        )
         smoothed = tf.einsum("tk,bkm->btm", weights, energy) + 1e-6
         gain = energy / smoothed**self.alpha
         return (gain + self.delta) ** self.r - self.delta**self.r
@@ -356,12 +402,13 @@ class SpeakingRateNormalization(keras.layers.Layer):
         left = tf.cast(tf.floor(position), tf.int32)  # (batch, num_frames)
         right = tf.minimum(left + 1, frames - 1)
         fraction = (position - tf.floor(position))[:, :, None]
-        return (tf.gather(features, left, batch_dims=1) * (1.0 - fraction)
-                + tf.gather(features, right, batch_dims=1) * fraction)
+        return (
+            tf.gather(features, left, batch_dims=1) * (1.0 - fraction)
+            + tf.gather(features, right, batch_dims=1) * fraction
+        )
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.num_frames, input_shape[2])
 
     def get_config(self):
-        return {**super().get_config(), "num_frames": self.num_frames,
-                "threshold": self.threshold}
+        return {**super().get_config(), "num_frames": self.num_frames, "threshold": self.threshold}

@@ -38,8 +38,9 @@ def conv_encoder_body(inputs, filters=(16, 32)):
     """
     x = inputs
     for index, width in enumerate(filters):
-        x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu",
-                          name=f"conv{index + 1}")(x)
+        x = layers.Conv2D(
+            width, 3, strides=2, padding="same", activation="relu", name=f"conv{index + 1}"
+        )(x)
     return x
 
 
@@ -66,8 +67,9 @@ def conv_decoder(latent_shape, filters=(16, 32), output_activation="sigmoid", na
         x = layers.Dense(7 * 7 * filters[-1], activation="relu", name="spread")(x)
         x = layers.Reshape((7, 7, filters[-1]))(x)  # (batch, 7, 7, channels)
     for index, width in enumerate(reversed(filters)):
-        x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu",
-                                   name=f"deconv{index + 1}")(x)  # doubles height and width
+        x = layers.Conv2DTranspose(
+            width, 3, strides=2, padding="same", activation="relu", name=f"deconv{index + 1}"
+        )(x)  # doubles height and width
     image = layers.Conv2D(1, 3, padding="same", activation=output_activation, name="pixels")(x)
     return keras.Model(latent, image, name=name)
 
@@ -113,10 +115,16 @@ class ImageCorruption(layers.Layer):
     def call(self, images, training=False):
         if not training:
             return images
-        noisy = ops.clip(images + self.gaussian_std * keras.random.normal(
-            ops.shape(images), seed=self.seed_generator), 0.0, 1.0)
-        keep = ops.cast(keras.random.uniform(ops.shape(images), seed=self.seed_generator)
-                        >= self.mask_rate, images.dtype)
+        noisy = ops.clip(
+            images
+            + self.gaussian_std * keras.random.normal(ops.shape(images), seed=self.seed_generator),
+            0.0,
+            1.0,
+        )
+        keep = ops.cast(
+            keras.random.uniform(ops.shape(images), seed=self.seed_generator) >= self.mask_rate,
+            images.dtype,
+        )
         masked = images * keep
         if self.kinds == ("gaussian",):
             return noisy
@@ -127,12 +135,16 @@ class ImageCorruption(layers.Layer):
         return ops.where(use_gaussian, noisy, masked)
 
     def get_config(self):
-        return {**super().get_config(), "kinds": list(self.kinds),
-                "gaussian_std": self.gaussian_std, "mask_rate": self.mask_rate, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "kinds": list(self.kinds),
+            "gaussian_std": self.gaussian_std,
+            "mask_rate": self.mask_rate,
+            "seed": self.seed,
+        }
 
 
-def build_autoencoder(latent_dim=16, filters=(16, 32), learning_rate=1e-3, noise=None,
-                      name="ae"):
+def build_autoencoder(latent_dim=16, filters=(16, 32), learning_rate=1e-3, noise=None, name="ae"):
     """A convolutional autoencoder, or a denoising one when `noise` is given.
 
     Args:

@@ -43,8 +43,8 @@ def cooccurrence_matrix(ids, vocabulary_size, window, weighting="dynamic"):
     shape = (vocabulary_size, vocabulary_size)
     # COO -> CSR sums the duplicate (row, column) entries: the counting itself.
     return scipy.sparse.coo_matrix(
-        (np.concatenate(weights), (np.concatenate(rows), np.concatenate(columns))),
-        shape=shape).tocsr()
+        (np.concatenate(weights), (np.concatenate(rows), np.concatenate(columns))), shape=shape
+    ).tocsr()
 
 
 def ppmi(cooccurrence, context_power=0.75):
@@ -64,11 +64,11 @@ def ppmi(cooccurrence, context_power=0.75):
     context_counts = np.asarray(matrix.sum(axis=0)).ravel() ** context_power
     context_probability = context_counts / context_counts.sum()
     coo = matrix.tocoo()
-    pmi = np.log(coo.data / total
-                 / (word_probability[coo.row] * context_probability[coo.col]))
+    pmi = np.log(coo.data / total / (word_probability[coo.row] * context_probability[coo.col]))
     positive = pmi > 0
     return scipy.sparse.csr_matrix(
-        (pmi[positive], (coo.row[positive], coo.col[positive])), shape=matrix.shape)
+        (pmi[positive], (coo.row[positive], coo.col[positive])), shape=matrix.shape
+    )
 
 
 def svd_embeddings(matrix, dim, eigenvalue_power=0.5, seed=0, oversampling=20, power_iterations=6):

@@ -57,9 +57,21 @@ class LanguageModel(keras.Model):
         TensorShape([20, 35, 10000])
     """
 
-    def __init__(self, vocabulary_size, *, embedding_dim=200, units=200, layers=2, cell="lstm",
-                 tied=False, dropout=0.0, init_scale=0.0, sampled_softmax=0,
-                 precision="float32", **kwargs):
+    def __init__(
+        self,
+        vocabulary_size,
+        *,
+        embedding_dim=200,
+        units=200,
+        layers=2,
+        cell="lstm",
+        tied=False,
+        dropout=0.0,
+        init_scale=0.0,
+        sampled_softmax=0,
+        precision="float32",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}")
@@ -73,25 +85,52 @@ class LanguageModel(keras.Model):
         # float32 (the model's own policy), so every softmax and perplexity is float32.
         inner = {"dtype": precision}
         uniform = keras.initializers.RandomUniform(-init_scale, init_scale) if init_scale else None
-        recurrent = {} if uniform is None else {
-            "kernel_initializer": uniform, "recurrent_initializer": uniform,
-            "bias_initializer": uniform, **({"unit_forget_bias": False} if cell == "lstm" else {})}
+        recurrent = (
+            {}
+            if uniform is None
+            else {
+                "kernel_initializer": uniform,
+                "recurrent_initializer": uniform,
+                "bias_initializer": uniform,
+                **({"unit_forget_bias": False} if cell == "lstm" else {}),
+            }
+        )
         self.embedding = keras.layers.Embedding(
-            vocabulary_size, embedding_dim, embeddings_initializer=uniform or "uniform",
-            name="embedding", **inner)
-        self.rnns = [CELLS[cell](units, return_sequences=True, stateful=True, name=f"{cell}_{i}",
-                                 **recurrent, **inner) for i in range(layers)]
-        self.dropouts = [keras.layers.Dropout(dropout, name=f"dropout_{i}", **inner)
-                         for i in range(layers + 1)]
+            vocabulary_size,
+            embedding_dim,
+            embeddings_initializer=uniform or "uniform",
+            name="embedding",
+            **inner,
+        )
+        self.rnns = [
+            CELLS[cell](
+                units,
+                return_sequences=True,
+                stateful=True,
+                name=f"{cell}_{i}",
+                **recurrent,
+                **inner,
+            )
+            for i in range(layers)
+        ]
+        self.dropouts = [
+            keras.layers.Dropout(dropout, name=f"dropout_{i}", **inner) for i in range(layers + 1)
+        ]
         feature_dim = embedding_dim if tied else units
-        self.projection = (keras.layers.Dense(embedding_dim, name="projection", **inner)
-                           if tied and units != embedding_dim else None)
+        self.projection = (
+            keras.layers.Dense(embedding_dim, name="projection", **inner)
+            if tied and units != embedding_dim
+            else None
+        )
         if not tied:  # rows are words, as the embedding's are, so both cases share one layout
             self.output_embedding = self.add_weight(
-                shape=(vocabulary_size, feature_dim), initializer=uniform or "glorot_uniform",
-                name="output_embedding")
-        self.output_bias = self.add_weight(shape=(vocabulary_size,), initializer="zeros",
-                                           name="output_bias")
+                shape=(vocabulary_size, feature_dim),
+                initializer=uniform or "glorot_uniform",
+                name="output_embedding",
+            )
+        self.output_bias = self.add_weight(
+            shape=(vocabulary_size,), initializer="zeros", name="output_bias"
+        )
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.cross_entropy_sum = keras.metrics.Sum(name="cross_entropy_sum")
         self.token_count = keras.metrics.Sum(name="token_count")
@@ -135,15 +174,21 @@ class LanguageModel(keras.Model):
         with tf.GradientTape() as tape:
             if self.sampled_softmax:
                 hidden = self.features(tokens, training=True)
-                loss = tf.reduce_mean(tf.nn.sampled_softmax_loss(
-                    weights=self.output_weights, biases=self.output_bias,
-                    labels=tf.reshape(tf.cast(targets, "int64"), (-1, 1)),
-                    inputs=tf.reshape(hidden, (-1, hidden.shape[-1])),
-                    num_sampled=self.sampled_softmax, num_classes=self.vocabulary_size))
+                loss = tf.reduce_mean(
+                    tf.nn.sampled_softmax_loss(
+                        weights=self.output_weights,
+                        biases=self.output_bias,
+                        labels=tf.reshape(tf.cast(targets, "int64"), (-1, 1)),
+                        inputs=tf.reshape(hidden, (-1, hidden.shape[-1])),
+                        num_sampled=self.sampled_softmax,
+                        num_classes=self.vocabulary_size,
+                    )
+                )
             else:
                 logits = self(tokens, training=True)
-                loss = ops.mean(ops.sparse_categorical_crossentropy(targets, logits,
-                                                                    from_logits=True))
+                loss = ops.mean(
+                    ops.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+                )
         gradients = tape.gradient(loss, self.trainable_variables)
         # Measured before `optimizer.apply`, where `global_clipnorm` clips: the raw norm.
         gradient_norm = tf.linalg.global_norm(gradients)
@@ -163,11 +208,20 @@ class LanguageModel(keras.Model):
         return {"cross_entropy": mean, "perplexity": ops.exp(mean)}
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable,
-                "vocabulary_size": self.vocabulary_size, "embedding_dim": self.embedding_dim,
-                "units": self.units, "layers": self.num_layers, "cell": self.cell,
-                "tied": self.tied, "dropout": self.dropout, "init_scale": self.init_scale,
-                "sampled_softmax": self.sampled_softmax, "precision": self.precision}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "vocabulary_size": self.vocabulary_size,
+            "embedding_dim": self.embedding_dim,
+            "units": self.units,
+            "layers": self.num_layers,
+            "cell": self.cell,
+            "tied": self.tied,
+            "dropout": self.dropout,
+            "init_scale": self.init_scale,
+            "sampled_softmax": self.sampled_softmax,
+            "precision": self.precision,
+        }
 
 
 class ResetStates(keras.callbacks.Callback):
@@ -271,8 +325,13 @@ def for_inference(model, batch_size=1, precision=None):
         The built copy, its state zero.
     """
     config = model.get_config()
-    copy = LanguageModel.from_config({**config, "name": f"{config['name']}_inference",
-                                      "precision": precision or config["precision"]})
+    copy = LanguageModel.from_config(
+        {
+            **config,
+            "name": f"{config['name']}_inference",
+            "precision": precision or config["precision"],
+        }
+    )
     copy(np.zeros((batch_size, 1), "int32"))
     copy.set_weights(model.get_weights())
     return copy

@@ -41,8 +41,9 @@ class MaskedConv2D(layers.Layer):
 
     def build(self, input_shape):
         size, channels = self.kernel_size, input_shape[-1]
-        self.kernel = self.add_weight(shape=(size, size, channels, self.filters), name="kernel",
-                                      initializer="glorot_uniform")
+        self.kernel = self.add_weight(
+            shape=(size, size, channels, self.filters), name="kernel", initializer="glorot_uniform"
+        )
         self.bias = self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
         mask = np.zeros((size, size, 1, 1), "float32")
         centre = size // 2
@@ -58,13 +59,18 @@ class MaskedConv2D(layers.Layer):
         return (*input_shape[:-1], self.filters)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "mask_type": self.mask_type,
-                "activation": keras.activations.serialize(self.activation)}
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "mask_type": self.mask_type,
+            "activation": keras.activations.serialize(self.activation),
+        }
 
 
-def build_pixel_cnn(num_codes, grid_shape=(7, 7), filters=64, residual_blocks=2,
-                    learning_rate=3e-3, name="pixelcnn"):
+def build_pixel_cnn(
+    num_codes, grid_shape=(7, 7), filters=64, residual_blocks=2, learning_rate=3e-3, name="pixelcnn"
+):
     """A PixelCNN over code grids, compiled for per-position cross-entropy.
 
     Args:
@@ -97,8 +103,10 @@ def build_pixel_cnn(num_codes, grid_shape=(7, 7), filters=64, residual_blocks=2,
         x = MaskedConv2D(filters, 1, "B", activation="relu", name=f"masked_b{index}")(x)
     logits = layers.Conv2D(num_codes, 1, name="logits")(x)  # (batch, 7, 7, K)
     model = keras.Model(codes, logits, name=name)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     return model
 
 

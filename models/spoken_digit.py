@@ -126,17 +126,26 @@ def build_modern_model(name, front_end=FrontEndConfig(), *, dropout=0.3):
     inputs = keras.Input((None,), name="waveform")
     x = FitLength(f.num_samples, name="fit_length")(inputs)  # (batch, num_samples)
     x = WaveformAugmentation(
-        max_shift=f.max_shift, speed_range=f.speed_range, noise_snr_db=f.noise_snr_db,
+        max_shift=f.max_shift,
+        speed_range=f.speed_range,
+        noise_snr_db=f.noise_snr_db,
         name="augment",
     )(x)
     features = {"log_mel": LogMelSpectrogram, "pcen": PCENSpectrogram}[f.features]
-    x = features(frame_length=f.frame_length, frame_step=f.frame_step,
-                 num_mel_bins=f.num_mel_bins, name=f.features)(x)  # (batch, frames, mel bins)
+    x = features(
+        frame_length=f.frame_length,
+        frame_step=f.frame_step,
+        num_mel_bins=f.num_mel_bins,
+        name=f.features,
+    )(x)  # (batch, frames, mel bins)
     if f.speaking_rate_frames:
         x = SpeakingRateNormalization(f.speaking_rate_frames, name="speaking_rate")(x)
     x = SpecAugment(
-        time_masks=f.time_masks, time_mask_width=f.time_mask_width,
-        freq_masks=f.freq_masks, freq_mask_width=f.freq_mask_width, name="spec_augment",
+        time_masks=f.time_masks,
+        time_mask_width=f.time_mask_width,
+        freq_masks=f.freq_masks,
+        freq_mask_width=f.freq_mask_width,
+        name="spec_augment",
     )(x)
     x = _modern_body(architecture, x)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
@@ -166,9 +175,9 @@ def _modern_body(name, x):
     elif name == "gru":
         x = keras.layers.GRU(128, return_sequences=True, name="gru")(x)
     else:
-        x = keras.layers.Bidirectional(
-            keras.layers.LSTM(96, return_sequences=True), name="bilstm"
-        )(x)
+        x = keras.layers.Bidirectional(keras.layers.LSTM(96, return_sequences=True), name="bilstm")(
+            x
+        )
     # Max pooling over time lets the steps of the word, not the padding after it, decide.
     return keras.layers.GlobalMaxPooling1D(name="max_over_time")(x)
 

@@ -150,7 +150,7 @@ def negative_elbo(model, binary_images, seed=0, samples=1, batch_size=500):
     rng = np.random.default_rng(seed)
     reconstruction, kl = [], []
     for start in range(0, len(binary_images), batch_size):
-        batch = binary_images[start:start + batch_size]
+        batch = binary_images[start : start + batch_size]
         z_mean, z_log_var = encoder.predict_on_batch(batch)
         kl.append(keras.ops.convert_to_numpy(gaussian_kl(z_mean, z_log_var)))
         nll = 0.0
@@ -159,6 +159,8 @@ def negative_elbo(model, binary_images, seed=0, samples=1, batch_size=500):
             logits = decoder.predict_on_batch(reparameterize(z_mean, z_log_var, epsilon))
             nll = nll + keras.ops.convert_to_numpy(bernoulli_nll(batch, logits)) / samples
         reconstruction.append(nll)
-    reconstruction, kl = float(np.mean(np.concatenate(reconstruction))), float(
-        np.mean(np.concatenate(kl)))
+    reconstruction, kl = (
+        float(np.mean(np.concatenate(reconstruction))),
+        float(np.mean(np.concatenate(kl))),
+    )
     return {"negative_elbo": reconstruction + kl, "reconstruction": reconstruction, "kl": kl}

@@ -50,16 +50,22 @@ class VectorQuantizer(layers.Layer):
 
     def build(self, input_shape):
         self.codebook = self.add_weight(
-            shape=(self.num_codes, self.code_dim), name="codebook",
-            initializer=keras.initializers.RandomUniform(-1.0 / self.num_codes,
-                                                         1.0 / self.num_codes))
+            shape=(self.num_codes, self.code_dim),
+            name="codebook",
+            initializer=keras.initializers.RandomUniform(
+                -1.0 / self.num_codes, 1.0 / self.num_codes
+            ),
+        )
 
     def codes(self, z_e):
         """The index of the nearest code of every vector: `(..., code_dim) -> (...)` int32."""
         flat = ops.reshape(z_e, (-1, self.code_dim))  # (n, code_dim)
         # ||z - e||^2 = ||z||^2 - 2 z.e + ||e||^2, for every (z, e) pair at once.
-        distances = (ops.sum(flat**2, axis=1, keepdims=True) - 2.0 * flat @ ops.transpose(
-            self.codebook) + ops.sum(self.codebook**2, axis=1))  # (n, num_codes)
+        distances = (
+            ops.sum(flat**2, axis=1, keepdims=True)
+            - 2.0 * flat @ ops.transpose(self.codebook)
+            + ops.sum(self.codebook**2, axis=1)
+        )  # (n, num_codes)
         indices = ops.cast(ops.argmin(distances, axis=1), "int32")
         return ops.reshape(indices, ops.shape(z_e)[:-1])
 
@@ -75,12 +81,17 @@ class VectorQuantizer(layers.Layer):
         return z_e + ops.stop_gradient(z_q - z_e)  # forward: z_q; backward: identity to z_e
 
     def get_config(self):
-        return {**super().get_config(), "num_codes": self.num_codes, "code_dim": self.code_dim,
-                "beta": self.beta}
+        return {
+            **super().get_config(),
+            "num_codes": self.num_codes,
+            "code_dim": self.code_dim,
+            "beta": self.beta,
+        }
 
 
-def build_vq_vae(num_codes=64, code_dim=16, filters=(16, 32), beta=0.25, learning_rate=1e-3,
-                 name="vqvae"):
+def build_vq_vae(
+    num_codes=64, code_dim=16, filters=(16, 32), beta=0.25, learning_rate=1e-3, name="vqvae"
+):
     """A convolutional VQ-VAE with a 7x7 grid of codes from a codebook of `num_codes`.
 
     Args:
@@ -160,6 +171,10 @@ def codebook_usage(codes, num_codes):
     frequencies = counts / counts.sum()
     nonzero = frequencies[frequencies > 0]
     used = int(np.count_nonzero(counts))
-    return {"counts": counts.tolist(),
-            "perplexity": float(np.exp(-np.sum(nonzero * np.log(nonzero)))),
-            "used": used, "dead": num_codes - used, "used_fraction": used / num_codes}
+    return {
+        "counts": counts.tolist(),
+        "perplexity": float(np.exp(-np.sum(nonzero * np.log(nonzero)))),
+        "used": used,
+        "dead": num_codes - used,
+        "used_fraction": used / num_codes,
+    }

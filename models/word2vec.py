@@ -131,18 +131,27 @@ class NegativeSamplingLoss(keras.losses.Loss):
 def _word_embedding(config, rows):
     scale = 0.5 / config.embedding_dim  # word2vec's initialisation of syn0
     return keras.layers.Embedding(
-        rows, config.embedding_dim, name="word_embedding",
-        embeddings_initializer=keras.initializers.RandomUniform(-scale, scale))
+        rows,
+        config.embedding_dim,
+        name="word_embedding",
+        embeddings_initializer=keras.initializers.RandomUniform(-scale, scale),
+    )
 
 
 def _output_embedding(config):
-    return keras.layers.Embedding(config.vocabulary_size, config.embedding_dim,
-                                  embeddings_initializer="zeros", name="output_embedding")
+    return keras.layers.Embedding(
+        config.vocabulary_size,
+        config.embedding_dim,
+        embeddings_initializer="zeros",
+        name="output_embedding",
+    )
 
 
 def _inputs(context_shape):
-    return {"target": keras.Input((), dtype="int32", name="target"),
-            "context": keras.Input(context_shape, dtype="int32", name="context")}
+    return {
+        "target": keras.Input((), dtype="int32", name="target"),
+        "context": keras.Input(context_shape, dtype="int32", name="context"),
+    }
 
 
 def build_skipgram(config):
@@ -156,8 +165,10 @@ def build_skipgram(config):
         An uncompiled `keras.Model`, inputs `{"target": (batch,), "context": (batch,),
         "negatives": (batch, K)}`, output logits `(batch, 1 + K)`.
     """
-    inputs = {**_inputs(()), "negatives": keras.Input((config.negatives,), dtype="int32",
-                                                      name="negatives")}
+    inputs = {
+        **_inputs(()),
+        "negatives": keras.Input((config.negatives,), dtype="int32", name="negatives"),
+    }
     query = _word_embedding(config, config.vocabulary_size)(inputs["target"])  # (batch, d)
     candidates = Candidates(name="candidates")(inputs["context"], inputs["negatives"])
     outputs = _output_embedding(config)(candidates)  # (batch, 1 + K, d)
@@ -177,8 +188,10 @@ def build_cbow(config):
         An uncompiled `keras.Model`, inputs `{"target": (batch,), "context": (batch, 2w),
         "negatives": (batch, K)}`, output logits `(batch, 1 + K)`.
     """
-    inputs = {**_inputs((2 * config.window,)),
-              "negatives": keras.Input((config.negatives,), dtype="int32", name="negatives")}
+    inputs = {
+        **_inputs((2 * config.window,)),
+        "negatives": keras.Input((config.negatives,), dtype="int32", name="negatives"),
+    }
     pad_id = config.vocabulary_size
     window = _word_embedding(config, config.vocabulary_size + 1)(inputs["context"])  # (b, 2w, d)
     query = MaskedMean(pad_id, name="context_mean")(window, inputs["context"])  # (batch, d)
@@ -222,7 +235,8 @@ def compile_word2vec(model, config, loss="negative_sampling"):
     rate = config.learning_rate
     if config.decay_steps:
         rate = keras.optimizers.schedules.PolynomialDecay(
-            config.learning_rate, config.decay_steps, config.min_learning_rate)
+            config.learning_rate, config.decay_steps, config.min_learning_rate
+        )
     if config.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(rate)
     elif config.optimizer == "adam":
@@ -233,11 +247,16 @@ def compile_word2vec(model, config, loss="negative_sampling"):
         loss_function = NegativeSamplingLoss(reduction=reduction)
     elif loss == "softmax":
         loss_function = keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, reduction=reduction)
+            from_logits=True, reduction=reduction
+        )
     else:
         raise ValueError(f"loss must be 'negative_sampling' or 'softmax', got {loss!r}")
-    model.compile(optimizer=optimizer, loss=loss_function,
-                  steps_per_execution=config.steps_per_execution, jit_compile=config.jit_compile)
+    model.compile(
+        optimizer=optimizer,
+        loss=loss_function,
+        steps_per_execution=config.steps_per_execution,
+        jit_compile=config.jit_compile,
+    )
     return model
 
 
@@ -249,12 +268,16 @@ def word_vectors(model):
         units).
     """
     table = model.get_layer("word_embedding").get_weights()[0]
-    rows = (model.get_layer("output").units if "softmax" in model.name
-            else model.get_layer("output_embedding").input_dim)
+    rows = (
+        model.get_layer("output").units
+        if "softmax" in model.name
+        else model.get_layer("output_embedding").input_dim
+    )
     return table[:rows]
 
 
 # ---- evaluation through gensim's KeyedVectors, so the scores mean what the field means ----
+
 
 def keyed_vectors(words, vectors):
     """`gensim.models.KeyedVectors` of `vectors` (`(V, d)`) under `words` (V strings)."""
@@ -293,19 +316,32 @@ def evaluate(keyed):
     questions = len(total["correct"]) + len(total["incorrect"])
     questions_total = _data_lines(questions_path, ":")
     return {
-        "wordsim353": {"spearman": float(spearman.statistic), "pearson": float(pearson[0]),
-                       "pairs": pairs, "pairs_total": pairs_total,
-                       "coverage": pairs / pairs_total},
-        "analogy": {"accuracy": float(accuracy), "questions": questions,
-                    "questions_total": questions_total, "coverage": questions / questions_total},
+        "wordsim353": {
+            "spearman": float(spearman.statistic),
+            "pearson": float(pearson[0]),
+            "pairs": pairs,
+            "pairs_total": pairs_total,
+            "coverage": pairs / pairs_total,
+        },
+        "analogy": {
+            "accuracy": float(accuracy),
+            "questions": questions,
+            "questions_total": questions_total,
+            "coverage": questions / questions_total,
+        },
     }
 
 
 def neighbours(keyed, words, topn=5):
     """`{word: [[neighbour, cosine], ...]}` for the words of `words` in the vocabulary."""
-    return {word: [[other, round(float(cosine), 4)]
-                   for other, cosine in keyed.most_similar(word, topn=topn)]
-            for word in words if word in keyed.key_to_index}
+    return {
+        word: [
+            [other, round(float(cosine), 4)]
+            for other, cosine in keyed.most_similar(word, topn=topn)
+        ]
+        for word in words
+        if word in keyed.key_to_index
+    }
 
 
 def solve_analogies(keyed, questions):
@@ -324,13 +360,20 @@ def solve_analogies(keyed, questions):
         if not all(word in keyed.key_to_index for word in (a, b, c, expected)):
             continue
         answer = keyed.most_similar(positive=[b, c], negative=[a], topn=1)[0][0]
-        solved.append({"question": f"{a}:{b}::{c}:?", "expected": expected, "answer": answer,
-                       "correct": answer == expected})
+        solved.append(
+            {
+                "question": f"{a}:{b}::{c}:?",
+                "expected": expected,
+                "answer": answer,
+                "correct": answer == expected,
+            }
+        )
     return solved
 
 
-def train_gensim(sentences, *, embedding_dim, window, negatives, sample, epochs, workers, seed,
-                 sg=1):
+def train_gensim(
+    sentences, *, embedding_dim, window, negatives, sample, epochs, workers, seed, sg=1
+):
     """The anchor: `gensim.models.Word2Vec` (its optimised C loops) on the same tokens.
 
     Args:
@@ -349,9 +392,18 @@ def train_gensim(sentences, *, embedding_dim, window, negatives, sample, epochs,
 
     from gensim.models import Word2Vec
 
-    model = Word2Vec(vector_size=embedding_dim, window=window, negative=negatives, sample=sample,
-                     sg=sg, hs=0, min_count=1, workers=workers, seed=seed,
-                     hashfxn=lambda text: zlib.crc32(text.encode("utf-8")))
+    model = Word2Vec(
+        vector_size=embedding_dim,
+        window=window,
+        negative=negatives,
+        sample=sample,
+        sg=sg,
+        hs=0,
+        min_count=1,
+        workers=workers,
+        seed=seed,
+        hashfxn=lambda text: zlib.crc32(text.encode("utf-8")),
+    )
     model.build_vocab(sentences)
     started = time.perf_counter()
     model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
@@ -372,8 +424,11 @@ def export(keyed, folder, name):
         The three paths.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = (folder / f"{name}_vectors.tsv", folder / f"{name}_metadata.tsv",
-             folder / f"{name}.txt")
+    paths = (
+        folder / f"{name}_vectors.tsv",
+        folder / f"{name}_metadata.tsv",
+        folder / f"{name}.txt",
+    )
     np.savetxt(paths[0], keyed.vectors, fmt="%.6g", delimiter="\t")
     paths[1].write_text("".join(f"{word}\n" for word in keyed.index_to_key), encoding="utf-8")
     keyed.save_word2vec_format(str(paths[2]), binary=False)

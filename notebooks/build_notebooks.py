@@ -73,14 +73,17 @@ def exercise(solved, check, *, before="", setup=""):
     Returns:
         `[exercise, solution]`: the exercise has `...` in each blank, the solution the answers.
     """
+
     def blanked(line):
         code, _, hint = line.partition("  # ")
         return ANSWER.sub("...", code) + "  # 空欄 / blank" + (f": {hint}" if hint else "")
 
     solved = _clean(solved).splitlines()
     exercise_code = "\n".join(blanked(line) if ANSWER.search(line) else line for line in solved)
-    answers = "\n".join(ANSWER.sub(r"\1", line.partition("  # ")[0]) if ANSWER.search(line)
-                         else line for line in solved)
+    answers = "\n".join(
+        ANSWER.sub(r"\1", line.partition("  # ")[0]) if ANSWER.search(line) else line
+        for line in solved
+    )
     tail = "\n".join(part for part in (_clean(setup), _clean(check)) if part)
     return [
         code("\n\n\n".join(part for part in (_clean(before), exercise_code, tail) if part)),
@@ -90,6 +93,7 @@ def exercise(solved, check, *, before="", setup=""):
 
 # ---------------------------------------------------------------------------------------------
 # The skeleton every notebook shares.
+
 
 def parameters():
     return [
@@ -101,8 +105,9 @@ def parameters():
             "seconds each; CI flips this cell to `QUICK = True` and runs the whole notebook. "
             "Left at `False`, the lab runs at its default, full settings.",
         ),
-        code("QUICK = False  # True: the lab's --quick settings (what CI runs)",
-             tags=("parameters",)),
+        code(
+            "QUICK = False  # True: the lab's --quick settings (what CI runs)", tags=("parameters",)
+        ),
     ]
 
 
@@ -198,8 +203,11 @@ def closing(command, extra_en="", extra_ja=""):
 
 def notebook(lab, title_ja, title_en, course, intro_ja, intro_en, body):
     cells = [
-        bilingual(intro_ja, intro_en, heading=f"# {title_ja} / {title_en}\n\n"
-                  f"講座 / course: **{course}** · lab: `labs.{lab}`"),
+        bilingual(
+            intro_ja,
+            intro_en,
+            heading=f"# {title_ja} / {title_en}\n\n講座 / course: **{course}** · lab: `labs.{lab}`",
+        ),
         *parameters(),
         *setup(lab),
         *body,
@@ -214,6 +222,7 @@ def notebook(lab, title_ja, title_en, course, intro_ja, intro_en, body):
 
 # ---------------------------------------------------------------------------------------------
 # The notebooks, in the course's order of sections within each.
+
 
 def activations():
     body = [
@@ -341,12 +350,16 @@ def activations():
         closing("python -m labs.activations"),
     ]
     return notebook(
-        "activations", "活性化関数", "Activation functions", "activation functions",
+        "activations",
+        "活性化関数",
+        "Activation functions",
+        "activation functions",
         "講座の活性化関数8つとその微分を描き、手で書いた微分が TensorFlow の自動微分と一致する"
         "ことを確かめます。",
         "The course's eight activation functions and their derivatives, drawn, and the "
         "hand-written derivatives checked against TensorFlow's automatic differentiation.",
-        body)
+        body,
+    )
 
 
 def simple_rnn():
@@ -475,12 +488,16 @@ def simple_rnn():
         closing("python -m labs.simple_rnn [--preset corrected]"),
     ]
     return notebook(
-        "simple_rnn", "numpy で作る RNN と BPTT", "A numpy RNN and BPTT", "3_1_simple_RNN",
+        "simple_rnn",
+        "numpy で作る RNN と BPTT",
+        "A numpy RNN and BPTT",
+        "3_1_simple_RNN",
         "講座の 3_1_simple_RNN: numpy だけで書いた RNN が2進数の足し算を学びます。"
         "BPTT を手で計算し、重みの初期化と活性化関数で学習できるかどうかが決まることを見ます。",
         "The course's 3_1_simple_RNN: a numpy RNN learns binary addition with hand-written BPTT; "
         "the initialisation and the activation decide whether it learns at all.",
-        body)
+        body,
+    )
 
 
 def seq2seq():
@@ -630,7 +647,9 @@ def seq2seq():
         closing("python -m labs.seq2seq [--preset improved]"),
     ]
     return notebook(
-        "seq2seq", "Seq2Seq（エンコーダ・デコーダ）: sin → cos", "Seq2seq: sin to cos",
+        "seq2seq",
+        "Seq2Seq（エンコーダ・デコーダ）: sin → cos",
+        "Seq2seq: sin to cos",
         "3_5_Seq2Seq(Encoder-Decoder)_sin-cos",
         "講座の 3_5: sin の系列から cos の系列を出すエンコーダ・デコーダ。teacher forcing で学習し、"
         "推論では自分の出力を次の入力にします。講座の遅い推論ループと、同じ結果を出す速いループを"
@@ -638,7 +657,8 @@ def seq2seq():
         "The course's 3_5: an encoder-decoder turns a sin sequence into a cos sequence, trained "
         "with teacher forcing and run free at inference; the course's slow inference loop beside "
         "a compiled one that gives the same numbers.",
-        body)
+        body,
+    )
 
 
 def word2vec():
@@ -753,17 +773,23 @@ def word2vec():
                 C = np.array([[0, 4, 1, 0], [4, 0, 2, 1], [1, 2, 0, 3], [0, 1, 3, 0]], float)
                 """,
         ),
-        closing("python -m labs.word2vec",
-                "`python -m labs.word2vec analogy take took go` asks an analogy of a saved run.",
-                "`python -m labs.word2vec analogy take took go` で類推も引けます。"),
+        closing(
+            "python -m labs.word2vec",
+            "`python -m labs.word2vec analogy take took go` asks an analogy of a saved run.",
+            "`python -m labs.word2vec analogy take took go` で類推も引けます。",
+        ),
     ]
     return notebook(
-        "word2vec", "word2vec: 単語の分散表現", "word2vec: word embeddings", "Section 6 (word2vec)",
+        "word2vec",
+        "word2vec: 単語の分散表現",
+        "word2vec: word embeddings",
+        "Section 6 (word2vec)",
         "Section 6: skip-gram と負例サンプリングで PTB から単語ベクトルを学び、数え上げの方法"
         "（PPMI/SVD）と gensim と同じ物差しで比べます。",
         "Section 6: word vectors from Penn Treebank with skip-gram and negative sampling, scored "
         "beside the count-based route (PPMI/SVD) and gensim with the same yardsticks.",
-        body)
+        body,
+    )
 
 
 def attention():
@@ -872,13 +898,16 @@ def attention():
         closing("python -m labs.attention [--task addition]"),
     ]
     return notebook(
-        "attention", "Attention 付き Seq2Seq", "Seq2seq with attention",
+        "attention",
+        "Attention 付き Seq2Seq",
+        "Seq2seq with attention",
         "Sections 5 and 7 (attention)",
         "Section 5・7: 日付の書式変換と足し算で、Attention の有無によって Seq2Seq がどう変わるかを"
         "比べ、出力の各文字が入力のどこを見ているかをヒートマップで確かめます。",
         "Sections 5 and 7: seq2seq with and without attention on date formats and additions, "
         "and heat maps of where each answer character looks.",
-        body)
+        body,
+    )
 
 
 def autoencoders():
@@ -997,20 +1026,23 @@ def autoencoders():
         closing("python -m labs.autoencoders [--models ae,vae]"),
     ]
     return notebook(
-        "autoencoders", "オートエンコーダ・VAE・VQ-VAE", "Autoencoders, VAE and VQ-VAE",
+        "autoencoders",
+        "オートエンコーダ・VAE・VQ-VAE",
+        "Autoencoders, VAE and VQ-VAE",
         "Section 5 (VAE, VQ-VAE)",
         "Section 5: 画像を小さなコードに圧縮する4つの方法（AE・Denoising AE・VAE・VQ-VAE）を"
         "Fashion-MNIST で PCA と比べます。",
         "Section 5: four ways to compress an image into a small code (AE, denoising AE, VAE, "
         "VQ-VAE), each beside PCA, on Fashion-MNIST.",
-        body)
+        body,
+    )
 
 
 def bidirectional():
     body = [
         bilingual(
             "## 1. データ: Free Spoken Digit Dataset\n\n話者5人が0〜9を50回ずつ読んだ 8 kHz の"
-            "録音 2,500 本（`tfds.load(\"spoken_digit\")`）。講座は `train[:70%]` / `[70%:85%]` / "
+            '録音 2,500 本（`tfds.load("spoken_digit")`）。講座は `train[:70%]` / `[70%:85%]` / '
             "`[85%:]` に分け、各音声の最初の1,000サンプル（0.125秒）を正規化せずに使います。",
             "Free Spoken Digit Dataset: 2,500 recordings at 8 kHz, 5 speakers x 10 digits x 50 "
             "takes. The course splits 70/15/15 and feeds the first 1,000 raw samples of each clip, "
@@ -1201,15 +1233,18 @@ def bidirectional():
         closing("python -m labs.bidirectional [--preset course]"),
     ]
     return notebook(
-        "bidirectional", "音声数字認識: 双方向 RNN と勾配クリッピング",
-        "Spoken digits: bidirectional RNN and gradient clipping", "3_4_spoken_digit",
+        "bidirectional",
+        "音声数字認識: 双方向 RNN と勾配クリッピング",
+        "Spoken digits: bidirectional RNN and gradient clipping",
+        "3_4_spoken_digit",
         "講座の 3_4_spoken_digit: 音声の数字を Conv1D・SimpleRNN・GRU・双方向 LSTM で認識し、"
         "勾配クリッピングの効果を勾配ノルムで確かめます。そのあと、特徴量とデータ拡張で 99 % に"
         "届く改良版を動かします。",
         "The course's 3_4_spoken_digit: spoken digits with Conv1D, SimpleRNN, GRU and a "
         "bidirectional LSTM, gradient clipping seen through the gradient norm, then the modern "
         "preset that reaches 99 % with features and augmentation.",
-        body)
+        body,
+    )
 
 
 def augmentation():
@@ -1331,12 +1366,16 @@ def augmentation():
         closing("python -m labs.augmentation [--preset strong]"),
     ]
     return notebook(
-        "augmentation", "データ拡張", "Data augmentation", "3_6_data_augmentation_with_tf",
+        "augmentation",
+        "データ拡張",
+        "Data augmentation",
+        "3_6_data_augmentation_with_tf",
         "講座の 3_6: 画像の各拡張操作が写真に何をするかを見て、講座の組み合わせ・Random Erasing・"
         "MixUp / CutMix・文章の EDA を試します。",
         "The course's 3_6: what each image augmentation does to a photo, the course's combined "
         "pipeline, random erasing, MixUp / CutMix, and EDA for text.",
-        body)
+        body,
+    )
 
 
 def language_model():
@@ -1441,18 +1480,23 @@ def language_model():
                 logits, targets = rng.normal(size=(2, 5, 50)) * 3, rng.integers(0, 50, size=(2, 5))
                 """,
         ),
-        closing('python -m labs.language_model predict "the stock market"',
-                "Train first with `python -m labs.language_model` (about 20 minutes on 2 cores).",
-                "先に `python -m labs.language_model` で学習してください（2コアで約20分）。"),
+        closing(
+            'python -m labs.language_model predict "the stock market"',
+            "Train first with `python -m labs.language_model` (about 20 minutes on 2 cores).",
+            "先に `python -m labs.language_model` で学習してください（2コアで約20分）。",
+        ),
     ]
     return notebook(
-        "language_model", "LSTM 言語モデル（predict_word）", "An LSTM language model (predict_word)",
+        "language_model",
+        "LSTM 言語モデル（predict_word）",
+        "An LSTM language model (predict_word)",
         "predict_word (Section 3)",
         "Section 3 の実装演習 predict_word: Penn Treebank で単語レベルの LSTM 言語モデルを学習し、"
         "文脈のあとに来る単語の確率を講座と同じ形式で表示し、文章を生成します。",
         "Section 3's predict_word: a word-level LSTM language model trained on Penn Treebank "
         "prints the probability of every word coming next, as the course does, and writes text.",
-        body)
+        body,
+    )
 
 
 NOTEBOOKS = {
@@ -1474,8 +1518,11 @@ def render(nb):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if a committed notebook differs from what this script writes")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if a committed notebook differs from what this script writes",
+    )
     args = parser.parse_args(argv)
     stale = []
     for name, make in NOTEBOOKS.items():
@@ -1490,8 +1537,9 @@ def main(argv=None):
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(HERE.parent)}")
     if stale:
-        print(f"out of date (run {pathlib.Path(__file__).name}): {', '.join(stale)}",
-              file=sys.stderr)
+        print(
+            f"out of date (run {pathlib.Path(__file__).name}): {', '.join(stale)}", file=sys.stderr
+        )
         return 1
     return 0
 

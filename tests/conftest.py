@@ -66,8 +66,14 @@ def fashion_dir(data_root, tmp_path_factory):
     from labs.data import images
 
     path = tmp_path_factory.mktemp("tensorflow_datasets_fashion")
-    images.load_images("fashion_mnist", manual_dir=data_root, data_dir=path, train_size=10,
-                       validation_size=10, test_size=10)
+    images.load_images(
+        "fashion_mnist",
+        manual_dir=data_root,
+        data_dir=path,
+        train_size=10,
+        validation_size=10,
+        test_size=10,
+    )
     return path
 
 
@@ -114,8 +120,9 @@ def kill_when(command, line_start, env=None):
     """Runs `command` from the repo root and sends it SIGTERM once a line of its stdout starts with
     `line_start` (as Ctrl-C or a job scheduler would stop it); returns `(returncode, stderr)`."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     for line in process.stdout:
         if line.startswith(line_start):
             process.send_signal(signal.SIGTERM)

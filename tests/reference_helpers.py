@@ -32,6 +32,8 @@ def numeric_gradient(loss, array, eps=1e-6):
 
 def max_gradient_error(loss, arrays, analytic, eps=1e-6):
     """Largest |analytic - numeric| over `arrays`, each compared with its analytic gradient."""
-    errors = [np.max(np.abs(numeric_gradient(loss, a, eps) - g), initial=0.0)
-              for a, g in zip(arrays, analytic, strict=True)]
+    errors = [
+        np.max(np.abs(numeric_gradient(loss, a, eps) - g), initial=0.0)
+        for a, g in zip(arrays, analytic, strict=True)
+    ]
     return max(errors)

@@ -23,8 +23,10 @@ def dates(data_root):
 
 # ---- data ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, vocabulary, widths", [("date", 59, (29, 11)),
-                                                      ("addition", 13, (7, 5))])
+
+@pytest.mark.parametrize(
+    "name, vocabulary, widths", [("date", 59, (29, 11)), ("addition", 13, (7, 5))]
+)
 def test_split_is_dlfs2s(data_root, name, vocabulary, widths):
     task = load_task(name, data_root)
     assert (len(task.x_train), len(task.x_valid), len(task.x_test)) == (43000, 2000, 5000)
@@ -78,6 +80,7 @@ def test_wrong_checksum_is_one_line(tmp_path):
 
 # ---- numpy references ---------------------------------------------------------------------------
 
+
 def _inputs(rng, dtype):
     return (rng.normal(size=(2, 3, 4)).astype(dtype), rng.normal(size=(2, 5, 4)).astype(dtype))
 
@@ -127,6 +130,7 @@ def test_attention_gradients_match_finite_differences():
 
 # ---- models -------------------------------------------------------------------------------------
 
+
 def _model(variant, seed=0):
     keras.utils.set_random_seed(seed)
     return s2s.build_attention_seq2seq(s2s.AttentionSeq2SeqConfig(variant, 59, 8, 16))
@@ -147,7 +151,8 @@ def test_greedy_decoder_is_the_teacher_forced_model_fed_its_own_output(dates, va
     x = questions[:, ::-1]  # the attention variants read the question backwards
     encoded, h, c = model.get_layer("encoder_lstm")(model.get_layer("encoder_embedding")(x))
     decoded = model.get_layer("decoder_lstm")(
-        model.get_layer("decoder_embedding")(answers[:, :-1]), initial_state=[h, c])
+        model.get_layer("decoder_embedding")(answers[:, :-1]), initial_state=[h, c]
+    )
     _, expected = model.get_layer("attention")([decoded, encoded], return_attention_scores=True)
     np.testing.assert_allclose(weights, np.asarray(expected)[:, :, ::-1], atol=1e-5)
 
@@ -158,14 +163,17 @@ def test_saved_model_reloads(tmp_path, dates):
     model.save(path)
     loaded = keras.saving.load_model(path)
     inputs = [dates.x_test[:8], dates.t_test[:8, :-1]]
-    np.testing.assert_allclose(loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0), atol=1e-6
+    )
 
 
 def test_text_alignment():
     lines = s2s.text_alignment("ab", "xy", np.array([[0.9, 0.1, 0.0], [0.2, 0.2, 0.6]]))
-    assert lines.splitlines() == ["  'x' <- 'a' 0.90   [a]b",
-                                  "  'y' <- nothing in particular (at most 0.20)"]
+    assert lines.splitlines() == [
+        "  'x' <- 'a' 0.90   [a]b",
+        "  'y' <- nothing in particular (at most 0.20)",
+    ]
 
 
 def test_metrics():
@@ -176,6 +184,7 @@ def test_metrics():
 
 
 # ---- the lab ------------------------------------------------------------------------------------
+
 
 def _assert_one_error_line(stderr):
     # TensorFlow 2.21's C++ start-up lines reach stderr whatever TF_CPP_MIN_LOG_LEVEL says.
@@ -201,16 +210,23 @@ def test_quick_date_run(quick_run):
         # every answer exactly right needs every position right
         assert variant["test_exact_match"] <= min(variant["position_accuracy"]) + 1e-9
         assert (out / "models" / f"{name}.keras").is_file()
-    for name in ("exact_match.png", "attention_luong.png", "attention_bahdanau.png",
-                 "history.csv"):
+    for name in ("exact_match.png", "attention_luong.png", "attention_bahdanau.png", "history.csv"):
         assert (out / name).is_file()
     assert not (out / "attention_baseline.png").exists()
 
 
 def test_translate_prints_answer_and_alignment(quick_run):
     out, _ = quick_run
-    result = run_module("labs.attention", "translate", "--output-dir", out, "--variant", "luong",
-                        "march 3, 2007", "2/10/93")
+    result = run_module(
+        "labs.attention",
+        "translate",
+        "--output-dir",
+        out,
+        "--variant",
+        "luong",
+        "march 3, 2007",
+        "2/10/93",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     headers = [line for line in lines if " -> " in line and "(luong)" in line]
@@ -218,8 +234,10 @@ def test_translate_prints_answer_and_alignment(quick_run):
     assert sum(" <- " in line for line in lines) == 2 * 10  # one per answer character
 
 
-@pytest.mark.parametrize("question, message", [("", "empty"), ("x" * 40, "at most 29"),
-                                               ("march 3, 2007 ☃", "outside the date")])
+@pytest.mark.parametrize(
+    "question, message",
+    [("", "empty"), ("x" * 40, "at most 29"), ("march 3, 2007 ☃", "outside the date")],
+)
 def test_translate_rejects_malformed_input(quick_run, question, message):
     out, _ = quick_run
     with pytest.raises(DataError, match=message):
@@ -237,9 +255,19 @@ def test_translate_errors_are_one_line_and_exit_1(quick_run, tmp_path):
 
 def _quick_addition(data_root, out):
     # Two variants: the date run above already exercises all five on the same code path.
-    result = run_module("labs.attention", "--quick", "--task", "addition", "--no-plots",
-                        "--manual-dir", data_root, "--output-dir", out,
-                        "--variants", "peeky,bahdanau")
+    result = run_module(
+        "labs.attention",
+        "--quick",
+        "--task",
+        "addition",
+        "--no-plots",
+        "--manual-dir",
+        data_root,
+        "--output-dir",
+        out,
+        "--variants",
+        "peeky,bahdanau",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out / "metrics.json").read_text())
     for variant in metrics["variants"].values():  # timings differ run to run

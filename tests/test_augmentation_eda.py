@@ -8,8 +8,15 @@ import pytest
 import augmentation as aug
 from augmentation import text_eda as eda_lib
 
-SYNONYMS = aug.synonym_table({"quick": ["fast", "speedy"], "dog": ["hound"], "runs": ["sprints"],
-                              "happy": ["glad", "cheerful"], "park": ["garden"]})
+SYNONYMS = aug.synonym_table(
+    {
+        "quick": ["fast", "speedy"],
+        "dog": ["hound"],
+        "runs": ["sprints"],
+        "happy": ["glad", "cheerful"],
+        "park": ["garden"],
+    }
+)
 SENTENCE = "The quick dog runs to the happy park"
 
 

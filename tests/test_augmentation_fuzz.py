@@ -8,8 +8,11 @@ from hypothesis import strategies as st
 
 import augmentation as aug
 
-FUZZ = settings(max_examples=12, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @st.composite
@@ -27,8 +30,11 @@ def batches(draw, square=False, min_side=1):
         # Include exact extremes: constant black / white images and full-range noise.
         kind = draw(st.sampled_from(["noise", "low", "high"]))
         fill = {"low": low, "high": high}.get(kind)
-        images = (np.full((batch, height, width, 3), fill, np.float32) if fill is not None
-                  else rng.uniform(low, high, (batch, height, width, 3)).astype(np.float32))
+        images = (
+            np.full((batch, height, width, 3), fill, np.float32)
+            if fill is not None
+            else rng.uniform(low, high, (batch, height, width, 3)).astype(np.float32)
+        )
     return images, value_range, draw(st.integers(0, 2**31 - 1))
 
 
@@ -41,8 +47,13 @@ def _check(out, value_range, shape):
 
 
 @FUZZ
-@given(batches(), st.sampled_from(["flip", "contrast", "brightness", "hue", "blur", "erasing",
-                                    "mixup", "cutmix"]), st.booleans())
+@given(
+    batches(),
+    st.sampled_from(
+        ["flip", "contrast", "brightness", "hue", "blur", "erasing", "mixup", "cutmix"]
+    ),
+    st.booleans(),
+)
 def test_ops_fuzz(batch, name, extreme):
     images, value_range, seed = batch
     r = {"value_range": value_range}
@@ -52,8 +63,9 @@ def test_ops_fuzz(batch, name, extreme):
         "brightness": lambda: aug.RandomBrightness(10.0 if extreme else 0.8, **r),
         "hue": lambda: aug.RandomHue(0.5 if extreme else 0.1, **r),
         "blur": lambda: aug.GaussianBlur(9, (0.01, 50.0) if extreme else (0.5, 2.0), **r),
-        "erasing": lambda: aug.RandomErasing(1.0, (0.9, 1.0) if extreme else (0.02, 0.4),
-                                             fill="noise" if extreme else "value", **r),
+        "erasing": lambda: aug.RandomErasing(
+            1.0, (0.9, 1.0) if extreme else (0.02, 0.4), fill="noise" if extreme else "value", **r
+        ),
         "mixup": lambda: aug.MixUp(0.01 if extreme else 0.4, **r),
         "cutmix": lambda: aug.CutMix(0.01 if extreme else 1.0, **r),
     }
@@ -62,12 +74,23 @@ def test_ops_fuzz(batch, name, extreme):
 
 
 @FUZZ
-@given(batches(square=True), st.sampled_from([0.0, 0.5, 1.0]), st.integers(1, 3),
-       st.sampled_from(["partition", "select"]), st.sampled_from(["nearest", "bilinear"]))
+@given(
+    batches(square=True),
+    st.sampled_from([0.0, 0.5, 1.0]),
+    st.integers(1, 3),
+    st.sampled_from(["partition", "select"]),
+    st.sampled_from(["nearest", "bilinear"]),
+)
 def test_randaugment_fuzz(batch, magnitude, num_ops, dispatch, interpolation):
     images, value_range, seed = batch
-    op = aug.RandAugment(num_ops, magnitude, magnitude_stddev=0.5, dispatch=dispatch,
-                         interpolation=interpolation, value_range=value_range)
+    op = aug.RandAugment(
+        num_ops,
+        magnitude,
+        magnitude_stddev=0.5,
+        dispatch=dispatch,
+        interpolation=interpolation,
+        value_range=value_range,
+    )
     _check(op(images, seed=seed), value_range, images.shape)
     labels = tf.one_hot(np.arange(len(images)) % 2, 2)
     mixed = aug.MixUp(0.4, value_range=value_range)(images, labels, seed=seed)[1].numpy()
@@ -79,8 +102,11 @@ def test_randaugment_fuzz(batch, magnitude, num_ops, dispatch, interpolation):
 def test_rot90_and_crop_fuzz(batch, resize):
     images, value_range, seed = batch
     side = images.shape[1]
-    _check(aug.RandomRot90((0, 1, 2, 3), value_range=value_range)(images, seed=seed),
-           value_range, images.shape)
+    _check(
+        aug.RandomRot90((0, 1, 2, 3), value_range=value_range)(images, seed=seed),
+        value_range,
+        images.shape,
+    )
     crop = aug.RandomCrop(max(side // 2, 1), side, resize=resize, value_range=value_range)
     expected = images.shape if resize else (images.shape[0], max(side // 2, 1), side, 3)
     _check(crop(images, seed=seed), value_range, expected)

@@ -27,9 +27,14 @@ def test_quick_run_writes_every_output(quick_run):
 
 def test_metrics_list_ops_parameters_and_mixed_labels(quick_run):
     _, metrics = quick_run
-    assert metrics["ops"]["random_crop"] == {"op": "RandomCrop", "height": 100, "width": 100,
-                                             "resize": False, "value_range": [0.0, 1.0],
-                                             "seed": None}
+    assert metrics["ops"]["random_crop"] == {
+        "op": "RandomCrop",
+        "height": 100,
+        "width": 100,
+        "resize": False,
+        "value_range": [0.0, 1.0],
+        "seed": None,
+    }
     assert metrics["ops"]["random_erasing"]["aspect"] == [0.2, 0.8]
     assert [s["op"] for s in metrics["pipeline"]["steps"]][-2:] == ["RandomRot90", "RandomHue"]
     for weights in metrics["mixup"]["label_weights"] + metrics["cutmix"]["label_weights"]:
@@ -40,20 +45,30 @@ def test_metrics_list_ops_parameters_and_mixed_labels(quick_run):
 
 def test_a_seed_reproduces_the_metrics(quick_run, tmp_path):
     _, metrics = quick_run
-    again = lab.main(["--quick", "--output-dir", str(tmp_path), "--synonyms", "demo",
-                      "--no-plots"])
+    again = lab.main(["--quick", "--output-dir", str(tmp_path), "--synonyms", "demo", "--no-plots"])
     assert again["mixup"] == metrics["mixup"] and again["eda"] == metrics["eda"]
 
 
 def test_bad_image_is_one_line_exit_1(tmp_path):
     bad = tmp_path / "not_an_image.jpg"
     bad.write_text("hello")
-    result = run_module("labs.augmentation", "--quick", "--no-plots", "--image", bad,
-                        "--output-dir", tmp_path / "out", timeout=300)
+    result = run_module(
+        "labs.augmentation",
+        "--quick",
+        "--no-plots",
+        "--image",
+        bad,
+        "--output-dir",
+        tmp_path / "out",
+        timeout=300,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        f"augmentation: error: cannot read image {bad}")
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"augmentation: error: cannot read image {bad}")
+    )
 
 
 def test_bad_image_in_process(tmp_path):
@@ -72,14 +87,20 @@ def test_tile_titles_say_only_what_happened():
 
     import augmentation as aug
 
-    erasing = {"erase": np.array([True, False]), "box": np.array([[3, 4, 10, 20], [1, 2, 3, 4]]),
-               "fill": np.array([0.3, 0.7]).reshape(2, 1, 1, 1)}
+    erasing = {
+        "erase": np.array([True, False]),
+        "box": np.array([[3, 4, 10, 20], [1, 2, 3, 4]]),
+        "fill": np.array([0.3, 0.7]).reshape(2, 1, 1, 1),
+    }
     assert lab.describe(erasing, 0) == "box 10x20 at y=3, x=4\nfill=0.30"
     assert lab.describe(erasing, 1) == "not erased"
     assert lab.describe({"offset": np.array([[12, 80]])}, 0) == "window at y=12, x=80"
     randaugment = aug.RandAugment(ops=("solarize", "rotate", "equalize"))
-    params = {"op_index": np.array([[0, 1], [2, 1]]), "sign": np.array([[-1.0, -1.0]] * 2),
-              "magnitude": np.array([[0.5, 0.25]] * 2)}
+    params = {
+        "op_index": np.array([[0, 1], [2, 1]]),
+        "sign": np.array([[-1.0, -1.0]] * 2),
+        "magnitude": np.array([[0.5, 0.25]] * 2),
+    }
     # solarize has a strength but no direction; equalize neither; rotate both.
     assert lab.describe(params, 0, randaugment) == "solarize 0.50\nrotate -0.25"
     assert lab.describe(params, 1, randaugment) == "equalize\nrotate -0.25"

@@ -39,8 +39,11 @@ def test_layer_augments_when_training_and_passes_through_otherwise(name):
     assert not (out.shape == images.shape and np.allclose(out, images))
     # Inference augments nothing, and converts as training does: float32 in the value range.
     as_uint8 = (images * 255).round().astype("uint8")
-    for given, expected in ((images, images), (as_uint8, as_uint8 / 255.0),
-                            (images.astype("float16"), images.astype("float16"))):
+    for given, expected in (
+        (images, images),
+        (as_uint8, as_uint8 / 255.0),
+        (images.astype("float16"), images.astype("float16")),
+    ):
         unchanged = layer(given, training=False)
         assert unchanged.dtype == tf.float32
         if name == "RandomCrop":  # the centre window: the same size as in training
@@ -67,13 +70,15 @@ def test_layer_applies_the_op_it_wraps():
 
 def test_randaugment_layer_in_sequential_fits_saves_and_loads(tmp_path):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((16, 16, 3)),
-        layers.RandAugment(2, 0.5, interpolation="bilinear", seed=0),
-        keras.layers.Conv2D(4, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(2, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            layers.RandAugment(2, 0.5, interpolation="bilinear", seed=0),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile("adam", "sparse_categorical_crossentropy")
     images, labels = _images(8), np.arange(8) % 2
     history = model.fit(images, labels, batch_size=8, epochs=1, verbose=0)
@@ -84,8 +89,9 @@ def test_randaugment_layer_in_sequential_fits_saves_and_loads(tmp_path):
     assert isinstance(loaded.layers[0], layers.RandAugment)
     assert loaded.layers[0].op.get_config() == model.layers[0].op.get_config()
     # Inference skips the augmentation: both models give the same predictions.
-    np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6
+    )
 
 
 def test_layer_in_tf_data_and_with_dict_labels():

@@ -97,10 +97,13 @@ def test_value_range_0_255():
 
 # --- injected parameters give an exact result ----------------------------------------------
 
+
 def test_flip_exact():
     images = _images(batch=3)
-    params = {"flip_horizontal": tf.constant([True, False, True]),
-              "flip_vertical": tf.constant([False, False, True])}
+    params = {
+        "flip_horizontal": tf.constant([True, False, True]),
+        "flip_vertical": tf.constant([False, False, True]),
+    }
     out = aug.RandomFlip("horizontal_and_vertical").apply(images, params).numpy()
     np.testing.assert_array_equal(out[0], images[0, :, ::-1])
     np.testing.assert_array_equal(out[1], images[1])
@@ -186,15 +189,18 @@ def test_gaussian_blur_exact_against_numpy():
         taps = np.exp(-(np.arange(-2, 3) ** 2) / (2 * sigma**2))
         taps /= taps.sum()
         padded = np.pad(image, ((2, 2), (2, 2), (0, 0)), mode="edge")
-        rows = sum(taps[i] * padded[i:i + 9] for i in range(5))
-        expected = sum(taps[j] * rows[:, j:j + 11] for j in range(5))
+        rows = sum(taps[i] * padded[i : i + 9] for i in range(5))
+        expected = sum(taps[j] * rows[:, j : j + 11] for j in range(5))
         np.testing.assert_allclose(result, expected, atol=1e-5)
 
 
 def test_random_erasing_exact():
     images = _images(batch=2)
-    params = {"erase": tf.constant([True, False]), "box": tf.constant([[2, 3, 4, 5]] * 2),
-              "fill": tf.constant([0.7, 0.2])[:, None, None, None]}
+    params = {
+        "erase": tf.constant([True, False]),
+        "box": tf.constant([[2, 3, 4, 5]] * 2),
+        "fill": tf.constant([0.7, 0.2])[:, None, None, None],
+    }
     out = aug.RandomErasing().apply(images, params).numpy()
     expected = images[0].copy()
     expected[2:6, 3:8] = 0.7
@@ -240,8 +246,11 @@ def test_mixup_refuses_integer_labels():
 def test_cutmix_exact_and_labels_mixed_by_area():
     images, labels = _images(batch=2), np.eye(2, dtype="float32")
     op = aug.CutMix()
-    params = {"box": tf.constant([[0, 0, 8, 16], [0, 0, 0, 0]]), "partner": tf.constant([1, 0]),
-              "pasted_fraction": tf.constant([0.5, 0.0])}
+    params = {
+        "box": tf.constant([[0, 0, 8, 16], [0, 0, 0, 0]]),
+        "partner": tf.constant([1, 0]),
+        "pasted_fraction": tf.constant([0.5, 0.0]),
+    }
     out = op.apply(images, params).numpy()
     np.testing.assert_array_equal(out[0, :8], images[1, :8])
     np.testing.assert_array_equal(out[0, 8:], images[0, 8:])
@@ -258,15 +267,19 @@ def test_cutmix_fraction_is_the_true_box_area():
 
 # --- RandAugment ------------------------------------------------------------------------------
 
+
 def _randaugment_params(op_index, magnitude, sign=1.0):
     batch = len(op_index)
-    return {"op_index": tf.constant(op_index, tf.int32)[:, None],
-            "magnitude": tf.fill([batch, 1], float(magnitude)),
-            "sign": tf.fill([batch, 1], float(sign))}
+    return {
+        "op_index": tf.constant(op_index, tf.int32)[:, None],
+        "magnitude": tf.fill([batch, 1], float(magnitude)),
+        "sign": tf.fill([batch, 1], float(sign)),
+    }
 
 
 @pytest.mark.parametrize(
-    "name", [n for n in aug.DEFAULT_OPS if n not in ("auto_contrast", "equalize")]  # no magnitude
+    "name",
+    [n for n in aug.DEFAULT_OPS if n not in ("auto_contrast", "equalize")],  # no magnitude
 )
 def test_randaugment_magnitude_zero_is_the_identity_for_every_op(name):
     images = np.round(_images() * 255) / 255  # 8-bit values, as RandAugment assumes
@@ -284,8 +297,9 @@ def test_randaugment_ops_exact():
     brighter = op.apply(images, _randaugment_params([1], 0.5, +1)).numpy()
     np.testing.assert_allclose(brighter, np.clip(images * 1.45, 0, 1), atol=1e-6)
     posterized = op.apply(images, _randaugment_params([2], 1.0)).numpy()
-    np.testing.assert_allclose(posterized, (np.round(images * 255).astype(int) & 0xF0) / 255,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        posterized, (np.round(images * 255).astype(int) & 0xF0) / 255, atol=1e-6
+    )
     # translate 45 % of 16 px = 7.2 -> 7 px to the right; mid-grey comes in on the left.
     shifted = op.apply(images, _randaugment_params([3], 1.0, +1)).numpy()
     np.testing.assert_allclose(shifted[:, :, 7:], images[:, :, :9], atol=1e-6)
@@ -306,15 +320,17 @@ def test_randaugment_enhance_ops_match_pil():
     images = (_images(batch=2, height=20, width=24) * 255).round().astype("uint8")
     floats = images.astype("float32") / 255
     magnitude, sign = tf.fill([2], 0.5), tf.fill([2], 1.0)  # factor 1.45
-    for ours, pil in ((ra_ops.color, ImageEnhance.Color), (ra_ops.contrast, ImageEnhance.Contrast),
-                      (ra_ops.sharpness, ImageEnhance.Sharpness),
-                      (ra_ops.brightness, ImageEnhance.Brightness)):
+    for ours, pil in (
+        (ra_ops.color, ImageEnhance.Color),
+        (ra_ops.contrast, ImageEnhance.Contrast),
+        (ra_ops.sharpness, ImageEnhance.Sharpness),
+        (ra_ops.brightness, ImageEnhance.Brightness),
+    ):
         reference = _pil_reference(lambda image, pil=pil: pil(image).enhance(1.45), images)
         # PIL rounds to 8 bits (and its contrast mean is an integer): within 2 levels.
         np.testing.assert_allclose(ours(floats, magnitude, sign), reference, atol=2.01 / 255)
     reference = _pil_reference(ImageOps.autocontrast, images)
-    np.testing.assert_allclose(ra_ops.auto_contrast(floats, None, None), reference,
-                               atol=1.01 / 255)
+    np.testing.assert_allclose(ra_ops.auto_contrast(floats, None, None), reference, atol=1.01 / 255)
 
 
 @pytest.mark.parametrize("name", ["shear_x", "shear_y", "translate_x", "translate_y"])
@@ -324,8 +340,11 @@ def test_randaugment_row_and_column_shifts_equal_the_general_warp(name):
     params = _randaugment_params([0, 0, 0, 0], 0.37)
     params["sign"] = tf.constant([[1.0], [-1.0], [1.0], [-1.0]])
     transforms = ra_ops.geometric_transforms(
-        tf.fill([4], ra_ops.GEOMETRIC_OPS.index(name)), params["magnitude"][:, 0],
-        params["sign"][:, 0], 12, 16,
+        tf.fill([4], ra_ops.GEOMETRIC_OPS.index(name)),
+        params["magnitude"][:, 0],
+        params["sign"][:, 0],
+        12,
+        16,
     )
     expected = ra_ops.warp(tf.constant(images), transforms, "nearest")
     np.testing.assert_allclose(op.apply(images, params), expected, atol=1e-6)
@@ -341,8 +360,10 @@ def test_randaugment_bilinear_shifts_equal_image_projective_transform(name, size
     params = _randaugment_params([0, 0, 0, 0], 0.37)
     params["sign"] = tf.constant([[1.0], [-1.0], [1.0], [-1.0]])
     transforms = ra_ops.geometric_transforms(
-        tf.fill([4], ra_ops.GEOMETRIC_OPS.index(name)), params["magnitude"][:, 0],
-        params["sign"][:, 0], *size,
+        tf.fill([4], ra_ops.GEOMETRIC_OPS.index(name)),
+        params["magnitude"][:, 0],
+        params["sign"][:, 0],
+        *size,
     )
     expected = ra_ops.warp(tf.constant(images), transforms, "bilinear", 255.0)
     np.testing.assert_allclose(op.apply(images, params), expected, atol=1e-3)  # of 255
@@ -353,8 +374,9 @@ def test_randaugment_partition_and_select_dispatch_agree():
     partition = aug.RandAugment(2, 0.7, magnitude_stddev=0.2, dispatch="partition")
     select = aug.RandAugment(2, 0.7, magnitude_stddev=0.2, dispatch="select")
     params = partition.sample([24, 16, 16, 3], 9)
-    np.testing.assert_allclose(partition.apply(images, params), select.apply(images, params),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        partition.apply(images, params), select.apply(images, params), atol=1e-6
+    )
 
 
 def test_randaugment_chooses_ops_per_image_uniformly():

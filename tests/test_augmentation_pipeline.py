@@ -17,8 +17,17 @@ def _dataset(num=24, size=16, classes=3, seed=0):
 
 def test_course_preset_is_the_course_pipeline():
     config = aug.make_pipeline("course").get_config()
-    steps = [(s["op"], s.get("mode"), s.get("lower"), s.get("upper"), s.get("max_delta"),
-              s.get("k_choices")) for s in config["steps"]]
+    steps = [
+        (
+            s["op"],
+            s.get("mode"),
+            s.get("lower"),
+            s.get("upper"),
+            s.get("max_delta"),
+            s.get("k_choices"),
+        )
+        for s in config["steps"]
+    ]
     assert steps == [
         ("RandomFlip", "horizontal", None, None, None, None),
         ("RandomFlip", "vertical", None, None, None, None),
@@ -34,8 +43,10 @@ def test_apply_is_reproducible_and_differs_between_epochs():
     dataset = pipeline.apply(_dataset().batch(8))
     first = [images.numpy() for images, _ in dataset]
     second = [images.numpy() for images, _ in dataset]
-    again = [images.numpy() for images, _ in aug.make_pipeline("strong", seed=5).apply(
-        _dataset().batch(8))]
+    again = [
+        images.numpy()
+        for images, _ in aug.make_pipeline("strong", seed=5).apply(_dataset().batch(8))
+    ]
     assert not np.allclose(first[0], second[0])  # a new epoch draws new augmentations
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)  # the same seed gives the same run
@@ -58,8 +69,9 @@ def test_probability_applies_per_image_to_images_and_labels():
     # Half the images are mixed; half of those get a partner of the other class: about 1/4.
     assert 0.15 < changed.mean() < 0.35
     # Each image carries its label's first component, so images and labels changed together.
-    np.testing.assert_allclose(mixed_images.numpy()[:, 0, 0, 0], mixed_labels.numpy()[:, 0],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        mixed_images.numpy()[:, 0, 0, 0], mixed_labels.numpy()[:, 0], atol=1e-6
+    )
 
 
 def test_value_range_mismatch_is_refused():
@@ -93,12 +105,14 @@ def test_dataset_map_with_the_pipeline_as_function():
 def test_model_fit_runs_on_a_pipelined_dataset():
     keras.utils.set_random_seed(0)
     train = aug.make_pipeline("strong", seed=0).apply(_dataset().batch(8)).prefetch(2)
-    model = keras.Sequential([
-        keras.Input((16, 16, 3)),
-        keras.layers.Conv2D(4, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(3, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.compile("adam", "categorical_crossentropy")
     history = model.fit(train, epochs=1, steps_per_epoch=2, verbose=0)
     assert np.isfinite(history.history["loss"][0])

@@ -41,8 +41,9 @@ def test_loader_gives_every_class_of_the_test_set_in_unit_range(fashion_dir):
     assert np.bincount(splits.test_labels).tolist() == [1000] * 10
     assert splits.class_names[0] == "T-shirt/top" and splits.class_names[9] == "Ankle boot"
     # The validation images are train[55000:], never among the training images.
-    assert not np.any(np.all(splits.train_images[:, None] == splits.validation_images[None],
-                             axis=(2, 3, 4)))
+    assert not np.any(
+        np.all(splits.train_images[:, None] == splits.validation_images[None], axis=(2, 3, 4))
+    )
 
 
 def test_binarize_keeps_the_grey_level_on_average(fashion_dir):
@@ -61,8 +62,19 @@ def test_mnist_offline_is_one_line_naming_fashion_mnist(data_root, tmp_path, mon
     from labs import autoencoders as lab
 
     with pytest.raises(DataError, match="--dataset fashion_mnist"):
-        lab.main(["--dataset", "mnist", "--quick", "--manual-dir", str(data_root),
-                  "--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "out")])
+        lab.main(
+            [
+                "--dataset",
+                "mnist",
+                "--quick",
+                "--manual-dir",
+                str(data_root),
+                "--data-dir",
+                str(tmp_path),
+                "--output-dir",
+                str(tmp_path / "out"),
+            ]
+        )
 
 
 def test_missing_fashion_mnist_files_name_manual_dir(tmp_path):
@@ -122,14 +134,21 @@ def test_vae_references_match_finite_differences():
     _, kl_cache = vae_reference.gaussian_kl_forward(z_mean, z_log_var)
     d_mean, d_log_var, d_epsilon = vae_reference.reparameterize_backward(upstream, z_cache)
     kl_mean, kl_log_var = vae_reference.gaussian_kl_backward(kl_weights, kl_cache)
-    assert max_gradient_error(objective, [z_mean, z_log_var, epsilon],
-                              [d_mean + kl_mean, d_log_var + kl_log_var, d_epsilon]) < 1e-7
+    assert (
+        max_gradient_error(
+            objective,
+            [z_mean, z_log_var, epsilon],
+            [d_mean + kl_mean, d_log_var + kl_log_var, d_epsilon],
+        )
+        < 1e-7
+    )
 
     binary = (rng.random((3, 2, 2, 1)) < 0.5).astype(np.float64)
     logits = rng.normal(scale=3.0, size=(3, 2, 2, 1))
     nll, cache = vae_reference.bernoulli_nll_forward(binary, logits)
-    np.testing.assert_allclose(vae.bernoulli_nll(binary.astype(np.float32),
-                                                 logits.astype(np.float32)), nll, atol=1e-5)
+    np.testing.assert_allclose(
+        vae.bernoulli_nll(binary.astype(np.float32), logits.astype(np.float32)), nll, atol=1e-5
+    )
     weights = rng.normal(size=3)
     d_logits = vae_reference.bernoulli_nll_backward(weights, cache)
     loss = lambda: np.sum(weights * vae_reference.bernoulli_nll_forward(binary, logits)[0])  # noqa: E731
@@ -156,12 +175,12 @@ def test_vector_quantizer_matches_reference_forward_and_straight_through_gradien
     np.testing.assert_allclose(output, z_q, atol=1e-5)
     np.testing.assert_allclose(float(layer.losses[0]), loss, atol=1e-5)
     ref_d_z_e, ref_d_codebook = vq_reference.quantize_backward(
-        upstream.astype(np.float64), 1.0, cache)
+        upstream.astype(np.float64), 1.0, cache
+    )
     np.testing.assert_allclose(d_z_e, ref_d_z_e, atol=1e-5)
     np.testing.assert_allclose(d_codebook, ref_d_codebook, atol=1e-5)
     # Straight through: without the losses the gradient reaching z_e is the upstream one.
-    np.testing.assert_array_equal(vq_reference.quantize_backward(upstream, 0.0, cache)[0],
-                                  upstream)
+    np.testing.assert_array_equal(vq_reference.quantize_backward(upstream, 0.0, cache)[0], upstream)
     assert len(set(codes.ravel())) > 1  # the test exercises more than one code
 
 
@@ -172,10 +191,16 @@ def test_vector_quantizer_loss_gradients_match_finite_differences():
     d_z_e, d_codebook = vq_reference.quantize_backward(np.zeros_like(z_e), 1.0, cache)
     # Each loss term's gradient reaches one side only (the stop-gradients): the codebook loss
     # moves the codes, beta times the commitment loss moves the encoder outputs.
-    assert max_gradient_error(lambda: vq_reference.codebook_loss(z_e, codebook),
-                              [codebook], [d_codebook]) < 1e-7
-    assert max_gradient_error(lambda: beta * vq_reference.codebook_loss(z_e, codebook),
-                              [z_e], [d_z_e]) < 1e-7
+    assert (
+        max_gradient_error(
+            lambda: vq_reference.codebook_loss(z_e, codebook), [codebook], [d_codebook]
+        )
+        < 1e-7
+    )
+    assert (
+        max_gradient_error(lambda: beta * vq_reference.codebook_loss(z_e, codebook), [z_e], [d_z_e])
+        < 1e-7
+    )
 
 
 def test_codebook_usage_counts_perplexity_and_dead_codes():
@@ -209,8 +234,9 @@ def test_image_corruption_is_training_only_and_of_the_asked_kind():
     masked = np.asarray(masking(clean, training=True))
     assert np.mean(masked == 0) == pytest.approx(0.3, abs=0.01)
     np.testing.assert_array_equal(masked[masked != 0], clean[masked != 0])
-    gaussian = np.asarray(autoencoders.ImageCorruption(("gaussian",), gaussian_std=0.1, seed=0)(
-        clean, training=True))
+    gaussian = np.asarray(
+        autoencoders.ImageCorruption(("gaussian",), gaussian_std=0.1, seed=0)(clean, training=True)
+    )
     assert np.std(gaussian - clean) == pytest.approx(0.1, rel=0.05)
 
 
@@ -235,22 +261,32 @@ def test_quick_run_reports_every_model(quick_run, fashion_dir):
     for name in ("vae", "vae_2d"):
         entry = models[name]
         assert entry["test_negative_elbo_nats"] == pytest.approx(
-            entry["test_reconstruction_nats"] + entry["test_kl_nats"])
+            entry["test_reconstruction_nats"] + entry["test_kl_nats"]
+        )
         assert entry["test_kl_nats"] > 0
     codebook = models["vqvae"]["codebook"]
     assert codebook["used"] + codebook["dead"] == 64
     assert 1 <= codebook["perplexity"] <= codebook["used"]
     for kind in ("gaussian", "masking"):
         assert set(models["dae"]["denoising"][kind]) == {
-            "noisy_psnr_db", "denoised_psnr_db", "ae_psnr_db"}
+            "noisy_psnr_db",
+            "denoised_psnr_db",
+            "ae_psnr_db",
+        }
     # The PCA baseline, recomputed on the same slice of the data.
     data = images.load_images(data_dir=fashion_dir, **QUICK_SIZES)
     pca = autoencoders.PCA(16).fit(data.train_images)
-    expected = autoencoders.mean_squared_error(data.test_images,
-                                               pca.reconstruct(data.test_images))
+    expected = autoencoders.mean_squared_error(data.test_images, pca.reconstruct(data.test_images))
     assert models["ae"]["pca_test_mse"] == pytest.approx(expected, rel=1e-9)
-    for figure in ("reconstructions", "denoising", "vae_latent_2d", "samples", "latent_edit",
-                   "interpolation", "vq_code_usage"):
+    for figure in (
+        "reconstructions",
+        "denoising",
+        "vae_latent_2d",
+        "samples",
+        "latent_edit",
+        "interpolation",
+        "vq_code_usage",
+    ):
         assert (out / f"{figure}.png").stat().st_size > 10_000, figure
 
 
@@ -280,11 +316,16 @@ print(json.dumps(result))
 
 
 def test_saved_models_reload_in_a_fresh_process_with_the_same_reconstructions(
-        quick_run, fashion_dir):
+    quick_run, fashion_dir
+):
     out, metrics = quick_run
     result = subprocess.run(
         [sys.executable, "-c", RELOAD, str(out), str(fashion_dir), json.dumps(QUICK_SIZES)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     reloaded = json.loads(result.stdout.strip().splitlines()[-1])
     for name in ("ae", "dae", "vqvae", "vae", "vae_2d"):
@@ -295,15 +336,28 @@ def test_saved_models_reload_in_a_fresh_process_with_the_same_reconstructions(
 @pytest.mark.slow
 def test_a_seed_reproduces_metrics(quick_run, data_root, fashion_dir, tmp_path):
     _, metrics = quick_run
-    result = run_module("labs.autoencoders", "--quick", "--no-plots", "--manual-dir", data_root,
-                        "--data-dir", fashion_dir, "--output-dir", tmp_path, timeout=600)
+    result = run_module(
+        "labs.autoencoders",
+        "--quick",
+        "--no-plots",
+        "--manual-dir",
+        data_root,
+        "--data-dir",
+        fashion_dir,
+        "--output-dir",
+        tmp_path,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     again = json.loads((tmp_path / "metrics.json").read_text())
 
     def without_timings(value):
         if isinstance(value, dict):
-            return {k: without_timings(v) for k, v in value.items()
-                    if k not in ("train_seconds", "wall_seconds")}
+            return {
+                k: without_timings(v)
+                for k, v in value.items()
+                if k not in ("train_seconds", "wall_seconds")
+            }
         return value
 
     assert without_timings(again["models"]) == without_timings(metrics["models"])

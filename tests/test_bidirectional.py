@@ -38,8 +38,7 @@ def modern_run(manual_dir, data_dir, tmp_path_factory):
     """A --quick run into `<folder>/runs/bidirectional`, the default output dir seen from
     `<folder>`."""
     out = tmp_path_factory.mktemp("modern") / "runs" / "bidirectional"
-    metrics = main(["--quick", "--output-dir", str(out),
-                                  *_data_flags(manual_dir, data_dir)])
+    metrics = main(["--quick", "--output-dir", str(out), *_data_flags(manual_dir, data_dir)])
     return out, metrics
 
 
@@ -96,12 +95,14 @@ def test_reported_accuracy_is_the_saved_models_accuracy(modern_run, quick_test_c
         assert row["test_accuracy"] == np.mean(predicted == labels), name
     best = keras.saving.load_model(out / "models" / "best.keras")
     chosen = keras.saving.load_model(out / "models" / f"{metrics['best']['name']}.keras")
-    np.testing.assert_array_equal(best.predict(waveforms, verbose=0),
-                                  chosen.predict(waveforms, verbose=0))
+    np.testing.assert_array_equal(
+        best.predict(waveforms, verbose=0), chosen.predict(waveforms, verbose=0)
+    )
 
 
-def test_saved_vote_in_a_fresh_process_is_the_mean_of_its_members(modern_run, quick_test_clips,
-                                                                  manual_dir, data_dir, tmp_path):
+def test_saved_vote_in_a_fresh_process_is_the_mean_of_its_members(
+    modern_run, quick_test_clips, manual_dir, data_dir, tmp_path
+):
     """ensemble.keras, loaded by plain `keras.saving.load_model` after `import models` in a new
     process outside the repository, gives the mean of its saved members' probabilities, and
     its accuracies are the reported ones."""
@@ -117,11 +118,18 @@ def test_saved_vote_in_a_fresh_process_is_the_mean_of_its_members(modern_run, qu
         "for split in ('test', 'val'):\n"
         "    np.save(split + '_vote.npy', vote.predict(np.load(split + '.npy'), verbose=0))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(out / "models" / "ensemble.keras")],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(out / "models" / "ensemble.keras")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    members = [keras.saving.load_model(out / "models" / f"{name}.keras")
-               for name in metrics["ensemble"]["models"]]
+    members = [
+        keras.saving.load_model(out / "models" / f"{name}.keras")
+        for name in metrics["ensemble"]["models"]
+    ]
     for split, batch, truth in (("test", waveforms, labels), ("val", val_waveforms, val_labels)):
         voted = np.load(tmp_path / f"{split}_vote.npy")
         mean = np.mean([member.predict(batch, verbose=0) for member in members], axis=0)
@@ -134,9 +142,9 @@ def test_ensemble_over_folds_averages_each_folds_models():
     def run(val, test):
         inputs = keras.Input((1,))
         model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
-        return train.TrainedModel(model, {"params": 3},
-                                  np.array([0, 1]), np.array(test), np.array([1, 0]),
-                                  np.array(val))
+        return train.TrainedModel(
+            model, {"params": 3}, np.array([0, 1]), np.array(test), np.array([1, 0]), np.array(val)
+        )
 
     runs = {  # theo: a alone gets one clip right, b the other, together both; nicolas: b outvotes a
         ("a", "theo"): run([[0.1, 0.9], [0.9, 0.1]], [[0.9, 0.1], [0.6, 0.4]]),
@@ -146,11 +154,18 @@ def test_ensemble_over_folds_averages_each_folds_models():
     }
     for fold in ("theo", "nicolas"):
         runs[("ensemble", fold)] = vote = train.vote(runs, ("a", "b"), fold)
-        np.testing.assert_allclose(vote.test_probabilities, np.mean(
-            [runs[(name, fold)].test_probabilities for name in "ab"], axis=0))
+        np.testing.assert_allclose(
+            vote.test_probabilities,
+            np.mean([runs[(name, fold)].test_probabilities for name in "ab"], axis=0),
+        )
     ensemble = train.ensemble(runs, ("a", "b"), ["theo", "nicolas"])
-    assert ensemble == {"models": ["a", "b"], "params": 6, "val_accuracy": 0.75,
-                        "test_accuracy": 0.75, "folds": {"theo": 1.0, "nicolas": 0.5}}
+    assert ensemble == {
+        "models": ["a", "b"],
+        "params": 6,
+        "val_accuracy": 0.75,
+        "test_accuracy": 0.75,
+        "folds": {"theo": 1.0, "nicolas": 0.5},
+    }
 
 
 def test_confusion_matrix_pools_the_held_out_speakers_of_every_fold():
@@ -158,7 +173,8 @@ def test_confusion_matrix_pools_the_held_out_speakers_of_every_fold():
         return train.TrainedModel(None, {}, np.array(labels), np.eye(10)[predicted])
 
     figure = figures.confusion_figure(
-        {"theo": run([0, 1], [0, 1]), "nicolas": run([2, 3], [3, 3])}, "gru")
+        {"theo": run([0, 1], [0, 1]), "nicolas": run([2, 3], [3, 3])}, "gru"
+    )
     axes = figure.axes[0]
     matrix = axes.images[0].get_array()
     assert matrix.sum() == 4 and matrix[0, 0] == matrix[1, 1] == matrix[2, 3] == matrix[3, 3] == 1
@@ -168,11 +184,22 @@ def test_confusion_matrix_pools_the_held_out_speakers_of_every_fold():
 def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
     # Two of the five course models keep the test short; all five are built in
     # test_spoken_digit_models and trained the same way.
-    metrics = main(["--preset", "course", "--quick", "--models", "conv1d,lstm_clip",
-                    "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
+    metrics = main(
+        [
+            "--preset",
+            "course",
+            "--quick",
+            "--models",
+            "conv1d,lstm_clip",
+            "--output-dir",
+            str(tmp_path),
+            *_data_flags(manual_dir, data_dir),
+        ]
+    )
     assert metrics["split"] == "course"
     assert {name: row["params"] for name, row in metrics["models"].items()} == {
-        name: COURSE_PARAMS[name] for name in ("conv1d", "lstm_clip")}
+        name: COURSE_PARAMS[name] for name in ("conv1d", "lstm_clip")
+    }
     assert all(row["epochs"] == 1 for row in metrics["models"].values())
     assert metrics["models"]["lstm_clip"]["clipping"] == {"clipvalue": 0.5}
     assert metrics["models"]["conv1d"]["clipping"] is None
@@ -192,9 +219,23 @@ def test_course_quick_run_with_clipping_study(manual_dir, data_dir, tmp_path):
 
 
 def test_speaker_split_with_global_clipnorm(manual_dir, data_dir, tmp_path):
-    metrics = main(["--split", "speaker", "--speaker", "theo", "--models", "conv1d,simple_rnn",
-                    "--global-clipnorm", "2", "--quick", "--no-plots",
-                    "--output-dir", str(tmp_path), *_data_flags(manual_dir, data_dir)])
+    metrics = main(
+        [
+            "--split",
+            "speaker",
+            "--speaker",
+            "theo",
+            "--models",
+            "conv1d,simple_rnn",
+            "--global-clipnorm",
+            "2",
+            "--quick",
+            "--no-plots",
+            "--output-dir",
+            str(tmp_path),
+            *_data_flags(manual_dir, data_dir),
+        ]
+    )
     row = metrics["models"]["conv1d"]
     assert metrics["split"] == "speaker" and list(metrics["models"]) == ["conv1d", "simple_rnn"]
     assert row["folds"] == {"theo": row["test_accuracy"]}
@@ -210,8 +251,17 @@ def test_speaker_split_with_global_clipnorm(manual_dir, data_dir, tmp_path):
 
 
 def test_one_model_has_no_vote(manual_dir, data_dir, tmp_path):
-    metrics = main(["--models", "conv1d", "--quick", "--no-plots", "--output-dir", str(tmp_path),
-                    *_data_flags(manual_dir, data_dir)])
+    metrics = main(
+        [
+            "--models",
+            "conv1d",
+            "--quick",
+            "--no-plots",
+            "--output-dir",
+            str(tmp_path),
+            *_data_flags(manual_dir, data_dir),
+        ]
+    )
     assert "ensemble" not in metrics and metrics["best"]["name"] == "conv1d"
     assert not (tmp_path / "models" / "ensemble.keras").exists()
 
@@ -235,8 +285,9 @@ def test_bad_flags_exit_2_with_a_clear_line(args, message):
 
 @pytest.mark.parametrize("models", ["conv1d,transformer", "lstm_clip"])  # lstm_clip: course only
 def test_unknown_model_name_is_a_bad_flag(tmp_path, models):
-    result = run_module("labs.bidirectional", "--models", models, "--output-dir", tmp_path,
-                        timeout=120)
+    result = run_module(
+        "labs.bidirectional", "--models", models, "--output-dir", tmp_path, timeout=120
+    )
     assert result.returncode == 2
     assert "--models" in result.stderr.strip().splitlines()[-1]
     assert "Traceback" not in result.stderr
@@ -245,9 +296,17 @@ def test_unknown_model_name_is_a_bad_flag(tmp_path, models):
 def test_offline_without_the_archive_names_the_flag(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = run_module("labs.bidirectional", "--quick", "--manual-dir", empty,
-                        "--data-dir", tmp_path / "tfds", "--output-dir", tmp_path / "out",
-                        timeout=120)
+    result = run_module(
+        "labs.bidirectional",
+        "--quick",
+        "--manual-dir",
+        empty,
+        "--data-dir",
+        tmp_path / "tfds",
+        "--output-dir",
+        tmp_path / "out",
+        timeout=120,
+    )
     assert result.returncode == 1
     last_line = result.stderr.strip().splitlines()[-1]
     assert "--manual-dir" in last_line and "LABS_MANUAL_DIR" in last_line
@@ -296,15 +355,18 @@ def test_predict_classifies_good_files_and_names_bad_ones(modern_run, wav_files)
     for path, row in zip(good, probabilities, strict=True):
         assert predictions[path] == (row.argmax(), pytest.approx(row.max(), abs=5e-4))
     errors = [line for line in result.stderr.splitlines() if "\terror: " in line]
-    assert [line.split("\t")[0] for line in errors] == [str(wav_files["truncated"]),
-                                                       str(wav_files["text"])]
+    assert [line.split("\t")[0] for line in errors] == [
+        str(wav_files["truncated"]),
+        str(wav_files["text"]),
+    ]
     assert "Traceback" not in result.stderr
 
 
 def test_predict_all_good_files_exits_0(modern_run, wav_files):
     model = modern_run[0] / "models" / "conv1d.keras"
-    results = main(["predict", "--model", str(model), str(wav_files["mono"]),
-                                  str(wav_files["stereo"])])
+    results = main(
+        ["predict", "--model", str(model), str(wav_files["mono"]), str(wav_files["stereo"])]
+    )
     assert set(results) == {str(wav_files["mono"]), str(wav_files["stereo"])}
 
 
@@ -314,8 +376,9 @@ def test_predict_with_several_models_averages_their_probabilities(modern_run, wa
     model_flags = [flag for path in paths for flag in ("--model", str(path))]
     ensemble = main(["predict", *model_flags, *wavs])
     batch = _padded(wavs)
-    mean = np.mean([keras.saving.load_model(path).predict(batch, verbose=0) for path in paths],
-                   axis=0)
+    mean = np.mean(
+        [keras.saving.load_model(path).predict(batch, verbose=0) for path in paths], axis=0
+    )
     for path, row in zip(wavs, mean, strict=True):
         assert ensemble[path]["digit"] == row.argmax()
         assert ensemble[path]["confidence"] == pytest.approx(row.max(), abs=1e-6)
@@ -323,8 +386,13 @@ def test_predict_with_several_models_averages_their_probabilities(modern_run, wa
 
 def _predict_from(folder, *args):
     """`python -m labs.bidirectional predict ARGS` run from `folder` (no --model: the default)."""
-    return subprocess.run([sys.executable, "-m", "labs.bidirectional", "predict", *map(str, args)],
-                          cwd=folder, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "labs.bidirectional", "predict", *map(str, args)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_predict_defaults_to_the_runs_best_model(modern_run, wav_files):
@@ -332,7 +400,8 @@ def test_predict_defaults_to_the_runs_best_model(modern_run, wav_files):
     result = _predict_from(out.parents[1], wav_files["mono"])  # the folder holding runs/
     assert result.returncode == 0, result.stderr[-2000:]
     probabilities = keras.saving.load_model(out / "models" / "best.keras").predict(
-        _padded([str(wav_files["mono"])]), verbose=0)
+        _padded([str(wav_files["mono"])]), verbose=0
+    )
     assert _predictions(result.stdout)[str(wav_files["mono"])][0] == probabilities[0].argmax()
 
 
@@ -346,19 +415,37 @@ def test_predict_before_any_run_names_the_command_in_one_line(tmp_path, wav_file
 
 
 def test_predict_with_a_missing_model_is_a_clear_error(tmp_path, wav_files):
-    result = run_module("labs.bidirectional", "predict", "--model", tmp_path / "none.keras",
-                        wav_files["mono"], timeout=120)
+    result = run_module(
+        "labs.bidirectional",
+        "predict",
+        "--model",
+        tmp_path / "none.keras",
+        wav_files["mono"],
+        timeout=120,
+    )
     assert result.returncode == 1 and "--model" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_killed_run_reuses_the_finished_model_and_matches_an_uninterrupted_run(
-        manual_dir, data_dir, tmp_path):
-    flags = ["--quick", "--no-plots", "--models", "conv1d,simple_rnn",
-             *_data_flags(manual_dir, data_dir)]
+    manual_dir, data_dir, tmp_path
+):
+    flags = [
+        "--quick",
+        "--no-plots",
+        "--models",
+        "conv1d,simple_rnn",
+        *_data_flags(manual_dir, data_dir),
+    ]
     uninterrupted = main([*flags, "--output-dir", str(tmp_path / "whole")])
-    command = [sys.executable, "-m", "labs.bidirectional", *flags, "--output-dir",
-               str(tmp_path / "killed")]
+    command = [
+        sys.executable,
+        "-m",
+        "labs.bidirectional",
+        *flags,
+        "--output-dir",
+        str(tmp_path / "killed"),
+    ]
     # conv1d is trained and saved once simple_rnn starts.
     returncode, stderr = kill_when(command, "== simple_rnn ==")
     assert returncode == 130, stderr[-2000:]
@@ -374,11 +461,20 @@ def test_killed_run_reuses_the_finished_model_and_matches_an_uninterrupted_run(
     assert _without_timing(resumed) == _without_timing(uninterrupted)
 
 
-def test_divergence_stops_with_a_hint_and_keeps_the_finished_models(manual_dir, data_dir,
-                                                                    tmp_path):
-    result = run_module("labs.bidirectional", "--quick", "--no-plots", "--models", "conv1d",
-                        "--learning-rate", "1e30", "--output-dir", tmp_path,
-                        *_data_flags(manual_dir, data_dir), timeout=300)
+def test_divergence_stops_with_a_hint_and_keeps_the_finished_models(manual_dir, data_dir, tmp_path):
+    result = run_module(
+        "labs.bidirectional",
+        "--quick",
+        "--no-plots",
+        "--models",
+        "conv1d",
+        "--learning-rate",
+        "1e30",
+        "--output-dir",
+        tmp_path,
+        *_data_flags(manual_dir, data_dir),
+        timeout=300,
+    )
     assert result.returncode == 1, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
     assert "training diverged: conv1d's loss became" in last and "--clipnorm 1" in last

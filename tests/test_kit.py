@@ -109,22 +109,32 @@ def test_output_dir_unwritable_is_a_lab_error(tmp_path):
 
 
 def test_json_and_history_files(tmp_path):
-    kit.write_json(tmp_path / "m.json", {"accuracy": np.float32(0.5), "counts": np.arange(3),
-                                         "config": Config()})
+    kit.write_json(
+        tmp_path / "m.json",
+        {"accuracy": np.float32(0.5), "counts": np.arange(3), "config": Config()},
+    )
     assert json.loads((tmp_path / "m.json").read_text()) == {
-        "accuracy": 0.5, "counts": [0, 1, 2],
-        "config": {"epochs": 5, "batch_size": 8, "learning_rate": 0.1}}
-    kit.write_history_csv(tmp_path / "history.csv", {"a": {"loss": [1.0, 0.5]},
-                                                      "b": {"loss": [2.0, 1.0],
-                                                            "val_loss": [None, 3.0]}})
+        "accuracy": 0.5,
+        "counts": [0, 1, 2],
+        "config": {"epochs": 5, "batch_size": 8, "learning_rate": 0.1},
+    }
+    kit.write_history_csv(
+        tmp_path / "history.csv",
+        {"a": {"loss": [1.0, 0.5]}, "b": {"loss": [2.0, 1.0], "val_loss": [None, 3.0]}},
+    )
     rows = list(csv.DictReader(open(tmp_path / "history.csv")))
     assert [(r["run"], r["epoch"], r["loss"], r["val_loss"]) for r in rows] == [
-        ("a", "1", "1", ""), ("a", "2", "0.5", ""), ("b", "1", "2", ""), ("b", "2", "1", "3")]
+        ("a", "1", "1", ""),
+        ("a", "2", "0.5", ""),
+        ("b", "1", "2", ""),
+        ("b", "2", "1", "3"),
+    ]
 
 
 def _args(tmp_path, *argv):
     return kit.make_parser("demo", "doc", PRESETS).parse_args(
-        ["--output-dir", str(tmp_path / "run"), "--no-plots", *argv])
+        ["--output-dir", str(tmp_path / "run"), "--no-plots", *argv]
+    )
 
 
 def _build():
@@ -153,8 +163,11 @@ def test_experiment_writes_the_envelope_and_reproduces_with_a_seed(tmp_path):
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert saved == json.loads(json.dumps(runs[1]))
     assert list(saved)[:6] == ["lab", "preset", "seed", "quick", "config", "versions"]
-    assert saved["config"]["epochs"] == 3 and set(saved["versions"]) == {"tensorflow", "keras",
-                                                                          "python"}
+    assert saved["config"]["epochs"] == 3 and set(saved["versions"]) == {
+        "tensorflow",
+        "keras",
+        "python",
+    }
     assert result.epochs == 3 and len(result.history["loss"]) == 3
     reloaded = keras.saving.load_model(tmp_path / "run" / "models" / "dense.keras")
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), result.model.predict(x, verbose=0))
@@ -204,8 +217,9 @@ class _DoubleLoss(keras.callbacks.Callback):
 def test_what_a_callback_logs_is_in_the_history(tmp_path):
     x, y = _data()
     with kit.Experiment("demo", _args(tmp_path), Config()) as experiment:
-        result = experiment.fit("dense", _build, x, y=y, batch_size=8, epochs=2,
-                                callbacks=[_DoubleLoss()])
+        result = experiment.fit(
+            "dense", _build, x, y=y, batch_size=8, epochs=2, callbacks=[_DoubleLoss()]
+        )
     assert result.history["double_loss"] == [2 * loss for loss in result.history["loss"]]
 
 
@@ -255,14 +269,29 @@ def test_subcommand_routes_by_the_first_argument():
 
 # --- quiet logs, --help, plots of --quick runs, the models/ folder -------------------------------
 
-TF_CHATTER = ("absl::InitializeLog", "I0000", "E0000", "W0000", "oneDNN", "cuda", "cuInit",
-              "ffmpeg", "retracing")
+TF_CHATTER = (
+    "absl::InitializeLog",
+    "I0000",
+    "E0000",
+    "W0000",
+    "oneDNN",
+    "cuda",
+    "cuInit",
+    "ffmpeg",
+    "retracing",
+)
 LAB_NAMES = [lab.name for lab in LABS]
 
 
-SUBCOMMANDS = [("attention", "translate"), ("word2vec", "similar"), ("word2vec", "analogy"),
-               ("language_model", "predict"), ("language_model", "generate"),
-               ("language_model", "compare"), ("bidirectional", "predict")]
+SUBCOMMANDS = [
+    ("attention", "translate"),
+    ("word2vec", "similar"),
+    ("word2vec", "analogy"),
+    ("language_model", "predict"),
+    ("language_model", "generate"),
+    ("language_model", "compare"),
+    ("bidirectional", "predict"),
+]
 
 
 @pytest.mark.parametrize("lab, command", [(lab, None) for lab in LAB_NAMES] + SUBCOMMANDS)
@@ -277,13 +306,18 @@ def test_help_is_only_the_help(lab, command):
 
 @pytest.mark.parametrize("lab", LAB_NAMES)
 def test_help_lists_only_flags_the_lab_accepts(lab):
-    module = importlib.import_module(f"labs.{lab}" + (".__main__" if lab == "bidirectional"
-                                                      else ""))
-    fields = {field.name for preset in module.PRESETS.values()
-              for field in dataclasses.fields(preset)}
+    module = importlib.import_module(
+        f"labs.{lab}" + (".__main__" if lab == "bidirectional" else "")
+    )
+    fields = {
+        field.name for preset in module.PRESETS.values() for field in dataclasses.fields(preset)
+    }
     usage = run_module(f"labs.{lab}", "--help", timeout=120).stdout.split("\n\n")[0]
-    for flag, field in (("--epochs", "epochs"), ("--batch-size", "batch_size"),
-                        ("--learning-rate", "learning_rate")):
+    for flag, field in (
+        ("--epochs", "epochs"),
+        ("--batch-size", "batch_size"),
+        ("--learning-rate", "learning_rate"),
+    ):
         assert (flag in usage) == (field in fields), (lab, flag, usage)
 
 
@@ -292,7 +326,8 @@ def test_a_bad_flag_is_one_line_before_tensorflow_starts():
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         "python -m labs.seq2seq: error: argument --epochs: expected a positive integer, got '0' "
-        "(see --help)"]
+        "(see --help)"
+    ]
 
 
 QUIET_SCRIPT = """
@@ -308,13 +343,15 @@ def test_quiet_libraries_hides_tensorflows_start_up_lines():
     import subprocess
     import sys
 
-    quiet = subprocess.run([sys.executable, "-c", QUIET_SCRIPT], capture_output=True, text=True,
-                           timeout=300)
+    quiet = subprocess.run(
+        [sys.executable, "-c", QUIET_SCRIPT], capture_output=True, text=True, timeout=300
+    )
     assert quiet.returncode == 0 and quiet.stdout == "3.0\n"
     assert not any(word in quiet.stderr for word in TF_CHATTER), quiet.stderr[-2000:]
     # Without it (as under --verbose), the same import prints them: the check above can fail.
-    loud = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True,
-                          text=True, timeout=300)
+    loud = subprocess.run(
+        [sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, timeout=300
+    )
     assert any(word in loud.stderr for word in TF_CHATTER)
 
 
@@ -324,13 +361,20 @@ def test_import_quietly_replays_what_a_failed_import_wrote(tmp_path):
     import sys
 
     (tmp_path / "broken_module.py").write_text(
-        "import os\nos.write(2, b'native library says why\\n')\nraise ImportError('broken')\n")
-    script = ("from labs import kit\n"
-              "try:\n    kit.import_quietly('broken_module')\n"
-              "except ImportError as error:\n    print('raised', error)\n")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(tmp_path)})
+        "import os\nos.write(2, b'native library says why\\n')\nraise ImportError('broken')\n"
+    )
+    script = (
+        "from labs import kit\n"
+        "try:\n    kit.import_quietly('broken_module')\n"
+        "except ImportError as error:\n    print('raised', error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
     assert result.stdout == "raised broken\n"
     assert result.stderr == "native library says why\n"
 
@@ -351,7 +395,8 @@ def test_a_quick_runs_figures_say_so_below_their_axis_labels(tmp_path):
     from labs.kit.plotting import plt
 
     args = kit.make_parser("demo", "doc", PRESETS).parse_args(
-        ["--output-dir", str(tmp_path / "run"), "--quick"])
+        ["--output-dir", str(tmp_path / "run"), "--quick"]
+    )
     experiment = kit.Experiment("demo", args, PRESETS["course"].quick())
     fig, ax = plt.subplots()
     ax.plot([1, 2], [3, 4])
@@ -377,7 +422,8 @@ def test_no_empty_models_folder_when_nothing_was_saved(tmp_path):
 def test_a_finished_run_has_its_page_and_tensorboard_logs(tmp_path):
     x, y = _data()
     args = kit.make_parser("demo", "doc", PRESETS, tensorboard=True).parse_args(
-        ["--output-dir", str(tmp_path / "run"), "--no-plots", "--tensorboard", "--seed", "3"])
+        ["--output-dir", str(tmp_path / "run"), "--no-plots", "--tensorboard", "--seed", "3"]
+    )
     with kit.Experiment("demo", args, Config()) as experiment:
         experiment.fit("dense", _build, x, y=y, batch_size=8, epochs=1, save=False)
         experiment.finish()
@@ -388,5 +434,6 @@ def test_a_finished_run_has_its_page_and_tensorboard_logs(tmp_path):
 
 def test_tensorboard_is_offered_only_where_asked():
     assert "--tensorboard" not in kit.make_parser("demo", "doc", PRESETS).format_help()
-    assert "--tensorboard" in kit.make_parser("demo", "doc", PRESETS,
-                                              tensorboard=True).format_help()
+    assert (
+        "--tensorboard" in kit.make_parser("demo", "doc", PRESETS, tensorboard=True).format_help()
+    )

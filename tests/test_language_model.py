@@ -34,6 +34,7 @@ TF_STARTUP = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\
 
 # --- the token stream ---------------------------------------------------------------------------
 
+
 def test_stream_rows_continue_across_batches_and_targets_are_the_next_token():
     tokens = np.arange(1, 104)  # 102 pairs
     batches = stream_batches(tokens, batch_size=4, unroll=6)
@@ -62,10 +63,19 @@ def test_too_short_a_text_is_a_data_error():
 
 # --- the numpy reference ------------------------------------------------------------------------
 
+
 def _model(tied, units, sampled=0, batch=2, unroll=1, vocabulary=30):
-    model = build_language_model(vocabulary, optimizer=keras.optimizers.SGD(0.1),
-                                 batch_size=batch, unroll=unroll, embedding_dim=8, units=units,
-                                 layers=2, tied=tied, sampled_softmax=sampled)
+    model = build_language_model(
+        vocabulary,
+        optimizer=keras.optimizers.SGD(0.1),
+        batch_size=batch,
+        unroll=unroll,
+        embedding_dim=8,
+        units=units,
+        layers=2,
+        tied=tied,
+        sampled_softmax=sampled,
+    )
     rng = np.random.default_rng(1)  # random biases too, so that parity covers every weight
     model.set_weights([rng.normal(scale=0.4, size=w.shape) for w in model.get_weights()])
     return model
@@ -93,11 +103,18 @@ def test_reference_gradients_match_finite_differences(tied, units):
     vocabulary, embedding = 7, 4
     weights = {
         "embedding": rng.normal(size=(vocabulary, embedding)),
-        "lstm": [[rng.normal(scale=0.5, size=shape) for shape in
-                  ((inputs, 4 * units), (units, 4 * units), (4 * units,))]
-                 for inputs in (embedding, units)],
-        "projection": ([rng.normal(size=(units, embedding)), rng.normal(size=embedding)]
-                       if tied and units != embedding else None),
+        "lstm": [
+            [
+                rng.normal(scale=0.5, size=shape)
+                for shape in ((inputs, 4 * units), (units, 4 * units), (4 * units,))
+            ]
+            for inputs in (embedding, units)
+        ],
+        "projection": (
+            [rng.normal(size=(units, embedding)), rng.normal(size=embedding)]
+            if tied and units != embedding
+            else None
+        ),
         "output": None if tied else rng.normal(size=(vocabulary, units)),
         "output_bias": rng.normal(size=vocabulary),
     }
@@ -120,6 +137,7 @@ def test_reference_gradients_match_finite_differences(tied, units):
 
 # --- the Keras model ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sampled", [0, 8])
 def test_perplexity_is_exp_of_mean_cross_entropy_recomputed_by_hand(sampled):
     model = _model(True, 6, sampled=sampled, batch=3, unroll=4)
@@ -128,8 +146,9 @@ def test_perplexity_is_exp_of_mean_cross_entropy_recomputed_by_hand(sampled):
     reported = evaluate_perplexity(model, batches.dataset(with_weights=True))
     model.reset_state()
     total = 0.0
-    for inputs, targets, weights in zip(batches.inputs, batches.targets, batches.weights,
-                                        strict=True):
+    for inputs, targets, weights in zip(
+        batches.inputs, batches.targets, batches.weights, strict=True
+    ):
         logits = np.asarray(model(inputs), np.float64)  # the state carries batch to batch
         log_p = logits - logits.max(-1, keepdims=True)
         log_p -= np.log(np.exp(log_p).sum(-1, keepdims=True))
@@ -148,9 +167,17 @@ def test_stateful_batches_equal_one_long_sequence():
 
 
 def test_training_lowers_the_loss_and_reports_the_raw_gradient_norm():
-    model = build_language_model(30, optimizer=keras.optimizers.Adam(0.02, global_clipnorm=1e-3),
-                                 batch_size=2, unroll=5, embedding_dim=8, units=8, layers=1,
-                                 tied=True, sampled_softmax=8)
+    model = build_language_model(
+        30,
+        optimizer=keras.optimizers.Adam(0.02, global_clipnorm=1e-3),
+        batch_size=2,
+        unroll=5,
+        embedding_dim=8,
+        units=8,
+        layers=1,
+        tied=True,
+        sampled_softmax=8,
+    )
     repeated = np.tile(np.arange(10), 21)  # a periodic text an LSTM learns quickly
     data = stream_batches(repeated, batch_size=2, unroll=5).dataset()
     history = model.fit(data, epochs=3, verbose=0, shuffle=False).history
@@ -159,8 +186,17 @@ def test_training_lowers_the_loss_and_reports_the_raw_gradient_norm():
 
 
 def test_model_config_round_trips():
-    model = LanguageModel(50, embedding_dim=8, units=6, layers=1, cell="gru", tied=True,
-                          dropout=0.3, sampled_softmax=5, precision="mixed_bfloat16")
+    model = LanguageModel(
+        50,
+        embedding_dim=8,
+        units=6,
+        layers=1,
+        cell="gru",
+        tied=True,
+        dropout=0.3,
+        sampled_softmax=5,
+        precision="mixed_bfloat16",
+    )
     again = LanguageModel.from_config(model.get_config())
     assert again.get_config() == model.get_config()
     with pytest.raises(ValueError, match="cell"):
@@ -171,8 +207,9 @@ def test_model_config_round_trips():
 
 def test_bfloat16_recurrent_layers_give_float32_logits_close_to_float32():
     full = _model(True, 8, batch=2, unroll=3)
-    bf16 = LanguageModel.from_config({**full.get_config(), "precision": "mixed_bfloat16",
-                                      "name": "bf16"})
+    bf16 = LanguageModel.from_config(
+        {**full.get_config(), "precision": "mixed_bfloat16", "name": "bf16"}
+    )
     bf16(np.zeros((2, 3), "int32"))
     bf16.set_weights(full.get_weights())
     assert bf16.rnns[0].compute_dtype == "bfloat16" and bf16.rnns[0].variable_dtype == "float32"
@@ -197,19 +234,38 @@ def test_unigram_bias_predicts_the_training_frequencies():
 
 # --- the lab ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def quick_runs(data_root, tmp_path_factory):
     """Every preset's --quick run on the real PTB; the default one twice (determinism)."""
     root = tmp_path_factory.mktemp("language_model")
     runs = {}
     for preset in lab.PRESETS:
-        flags = ["--quick", "--preset", preset, "--manual-dir", data_root,
-                 "--output-dir", root / preset]
+        flags = [
+            "--quick",
+            "--preset",
+            preset,
+            "--manual-dir",
+            data_root,
+            "--output-dir",
+            root / preset,
+        ]
         if preset not in ("default", "course"):
             flags.append("--no-plots")
         runs[preset] = lab.main([str(flag) for flag in flags])
-    again = lab.main([str(flag) for flag in ["--quick", "--manual-dir", data_root, "--no-plots",
-                                             "--output-dir", root / "again"]])
+    again = lab.main(
+        [
+            str(flag)
+            for flag in [
+                "--quick",
+                "--manual-dir",
+                data_root,
+                "--no-plots",
+                "--output-dir",
+                root / "again",
+            ]
+        ]
+    )
     return root, runs, again
 
 
@@ -218,8 +274,9 @@ def test_quick_runs_of_every_preset_report_exact_perplexities(quick_runs):
     for preset, metrics in runs.items():
         model = metrics["model"]
         assert metrics["preset"] == preset and model["epochs"] == 2
-        assert model["valid_perplexity"] == pytest.approx(model["valid_perplexity_per_epoch"][-1],
-                                                          rel=1e-6)
+        assert model["valid_perplexity"] == pytest.approx(
+            model["valid_perplexity_per_epoch"][-1], rel=1e-6
+        )
         assert 1 < model["test_perplexity"] < 10_000 * 1.5  # finite, not worse than far off uniform
         assert len(model["train_perplexity"]) == 2
         assert model["gradient_norm"]["steps"] == 2 * (1499 // 4 // 5)
@@ -244,29 +301,82 @@ def test_predict_and_generate_on_a_saved_run(quick_runs, tmp_path, capsys):
     root, runs, _ = quick_runs
     model = root / "default" / "models" / "default.keras"
     output = tmp_path / "all.txt"
-    predicted = lab.main(["predict", "The stock xyzzy market", "--model", str(model),
-                          "--output", str(output), "--top-k", "5"])
+    predicted = lab.main(
+        [
+            "predict",
+            "The stock xyzzy market",
+            "--model",
+            str(model),
+            "--output",
+            str(output),
+            "--top-k",
+            "5",
+        ]
+    )
     printed = capsys.readouterr().out
     assert "note: not in the vocabulary, read as <unk>: xyzzy" in printed
     assert predicted["prompt"] == ["the", "stock", "<unk>", "market"]
     first = printed.splitlines()[1]
     assert first == f"{predicted['top'][0][0]} : {np.float32(predicted['top'][0][1])!s}"
     assert len(output.read_text().splitlines()) == 10_000 and output.with_suffix(".png").is_file()
-    same = lab.main(["predict", "the stock market", "--model", str(model), "--no-plots",
-                     "--output", str(tmp_path / "x.txt")])
+    same = lab.main(
+        [
+            "predict",
+            "the stock market",
+            "--model",
+            str(model),
+            "--no-plots",
+            "--output",
+            str(tmp_path / "x.txt"),
+        ]
+    )
     assert same["top"] == runs["default"]["next_word"]["top"]
-    generated = lab.main(["generate", "the company", "--model", str(model), "--words", "30",
-                          "--temperature", "0.8", "--top-k", "40"])
+    generated = lab.main(
+        [
+            "generate",
+            "the company",
+            "--model",
+            str(model),
+            "--words",
+            "30",
+            "--temperature",
+            "0.8",
+            "--top-k",
+            "40",
+        ]
+    )
     assert len(generated["generated"]) == 30
-    assert generated == lab.main(["generate", "the company", "--model", str(model), "--words",
-                                  "30", "--temperature", "0.8", "--top-k", "40"])
+    assert generated == lab.main(
+        [
+            "generate",
+            "the company",
+            "--model",
+            str(model),
+            "--words",
+            "30",
+            "--temperature",
+            "0.8",
+            "--top-k",
+            "40",
+        ]
+    )
 
 
 def test_a_fresh_process_loads_the_saved_model(quick_runs, tmp_path):
     root, runs, _ = quick_runs
     model = root / "default" / "models" / "default.keras"
-    result = run_module("labs.language_model", "predict", "the stock market", "--model", model,
-                        "--output", tmp_path / "next.txt", "--no-plots", "--top-k", "3")
+    result = run_module(
+        "labs.language_model",
+        "predict",
+        "the stock market",
+        "--model",
+        model,
+        "--output",
+        tmp_path / "next.txt",
+        "--no-plots",
+        "--top-k",
+        "3",
+    )
     assert result.returncode == 0, result.stderr
     word, probability = runs["default"]["next_word"]["top"][0]
     assert f"{word} : {np.float32(probability)!s}" in result.stdout
@@ -282,23 +392,38 @@ def test_bad_input_is_one_line_and_exit_1(quick_runs, tmp_path):
     (broken.parent / "vocabulary.txt").write_text("a\nb\n")
     unreadable = run_module("labs.language_model", "generate", "a", "--model", broken)
     missing = run_module("labs.language_model", "predict", "a", "--model", tmp_path / "no.keras")
-    for result, message in ((empty, "prompt is empty"), (unreadable, "cannot load"),
-                            (missing, "cannot read")):
-        lines = [line for line in result.stderr.strip().splitlines()
-                 if not TF_STARTUP.match(line)]
+    for result, message in (
+        (empty, "prompt is empty"),
+        (unreadable, "cannot load"),
+        (missing, "cannot read"),
+    ):
+        lines = [line for line in result.stderr.strip().splitlines() if not TF_STARTUP.match(line)]
         assert result.returncode == 1 and len(lines) == 1 and message in lines[0], result.stderr
 
 
 def test_compare_draws_finished_runs_on_one_figure(quick_runs, tmp_path):
     root, _, _ = quick_runs
-    histories = lab.main(["compare", str(root / "default"), str(root / "course"),
-                          "--output", str(tmp_path / "presets.png")])
+    histories = lab.main(
+        [
+            "compare",
+            str(root / "default"),
+            str(root / "course"),
+            "--output",
+            str(tmp_path / "presets.png"),
+        ]
+    )
     assert set(histories) == {"default (default)", "course (course)"}
     assert len(histories["course (course)"]["val_perplexity"]) == 2
     assert (tmp_path / "presets.png").is_file()
     # a run's metrics.json (the committed results/) draws the same curves
-    from_json = lab.main(["compare", str(root / "course" / "metrics.json"),
-                          "--output", str(tmp_path / "from_json.png")])
+    from_json = lab.main(
+        [
+            "compare",
+            str(root / "course" / "metrics.json"),
+            "--output",
+            str(tmp_path / "from_json.png"),
+        ]
+    )
     assert list(from_json) == ["course (metrics)"]
     for key, values in histories["course (course)"].items():  # history.csv rounds to 6 digits
         assert from_json["course (metrics)"][key] == pytest.approx(values, rel=1e-5, nan_ok=True)

@@ -43,8 +43,9 @@ def execute(path, cwd, timeout=CELL_TIMEOUT_S, full=False):
 
     nb = nbformat.read(path, as_version=4)
     nb = nb if full else quick(nb)
-    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(cwd)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
     client.execute()
     return nb
 
@@ -56,6 +57,7 @@ def _lab_names():
 
 
 # ---- fast checks (default suite) -------------------------------------------------------------
+
 
 def test_one_notebook_per_lab():
     assert sorted(p.stem for p in NOTEBOOKS) == sorted(_lab_names())
@@ -77,23 +79,29 @@ def test_shape_of_a_notebook(path):
 
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    tagged = [i for i, c in enumerate(nb.cells)
-              if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tagged = [
+        i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
     assert tagged and tagged[0] <= 2, "the parameters cell comes first, after the title"
     quick(nb)  # exactly one `QUICK = False` to flip
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert any("\u3040" <= ch <= "\u30ff" for ch in prose), "Japanese prose (kana)"
     assert "> " in prose and "演習" in prose and "Exercise" in prose
     sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert f"labs.{path.stem}" in sources or f"from labs import {path.stem}" in sources, \
+    assert f"labs.{path.stem}" in sources or f"from labs import {path.stem}" in sources, (
         "the notebook runs the lab's own code"
+    )
     assert "check(" in sources and "solution" in json.dumps(
-        [c.metadata.get("tags", []) for c in nb.cells])
+        [c.metadata.get("tags", []) for c in nb.cells]
+    )
 
 
 def test_generator_wrote_the_committed_notebooks():
-    result = subprocess.run([sys.executable, str(NOTEBOOK_DIR / "build_notebooks.py"), "--check"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(NOTEBOOK_DIR / "build_notebooks.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -117,6 +125,7 @@ def test_kernel_is_this_python():
 
 # ---- execution (make notebooks-check; slow) --------------------------------------------------
 
+
 @pytest.fixture
 def notebook_env(data_root, data_dir, monkeypatch):
     """The kernel inherits this environment: the staged data and the session's tfds dir."""
@@ -138,8 +147,9 @@ def test_notebook_executes(path, tmp_path, notebook_env):
     for run in runs:  # a notebook may run its lab more than once (bidirectional: two presets)
         metrics = json.loads(run.read_text())
         assert metrics["lab"] == path.stem and metrics["quick"] is True, run
-    outputs = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"],
-                         ensure_ascii=False)
+    outputs = json.dumps(
+        [c.get("outputs", []) for c in nb.cells if c.cell_type == "code"], ensure_ascii=False
+    )
     assert "image/png" in outputs, "the plots are shown inline"
     for index, cell in enumerate(nb.cells):
         if "solution" in cell.metadata.get("tags", []):
@@ -165,6 +175,7 @@ def test_a_failing_cell_fails_the_run(tmp_path, notebook_env):
 
 
 # ---- README.ja.md ------------------------------------------------------------------------------
+
 
 def _commands(markdown):
     """The shell commands of a README: code-block lines (comments dropped, spaces collapsed) and

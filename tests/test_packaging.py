@@ -23,24 +23,51 @@ def test_installed_package_imports_and_lists_labs_from_another_directory(tmp_pat
     for name in ("pyproject.toml", "requirements.txt", "README.md"):
         shutil.copy(REPO / name, source / name)
     for package in ("labs", "augmentation", "models", "tests", "benchmarks"):
-        shutil.copytree(REPO / package, source / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
     target = tmp_path / "site"
     # --no-deps: the pinned dependencies are this venv's already; --no-build-isolation: build
     # with its setuptools rather than download one.
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(source)], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stderr[-2000:]
     assert not (target / "tests").exists() and not (target / "benchmarks").exists()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
-    imported = subprocess.run([sys.executable, "-c", IMPORTS, str(target)], cwd=elsewhere,
-                              env=env, capture_output=True, text=True, timeout=300)
+    imported = subprocess.run(
+        [sys.executable, "-c", IMPORTS, str(target)],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert imported.returncode == 0, imported.stderr[-2000:]
-    listed = subprocess.run([sys.executable, "-m", "labs"], cwd=elsewhere, env=env,
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "labs"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0 and "python -m labs.<name>" in listed.stdout
     script = (target / "bin" / "day3-labs").read_text()
     assert "labs.__main__" in script

@@ -62,11 +62,13 @@ def test_bptt_matches_finite_differences_and_keras_layout(shape):
 def test_rnn_net_matches_keras_linear_simple_rnn():
     rng = np.random.default_rng(2)
     xs = rng.normal(size=(2, 5, 3))
-    model = keras.Sequential([
-        keras.Input((5, 3)),
-        keras.layers.SimpleRNN(4, activation="linear", use_bias=False, return_sequences=True),
-        keras.layers.Dense(2, use_bias=False),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((5, 3)),
+            keras.layers.SimpleRNN(4, activation="linear", use_bias=False, return_sequences=True),
+            keras.layers.Dense(2, use_bias=False),
+        ]
+    )
     kernel, recurrent, dense = randomize(model, rng, scale=0.3)
     _, outputs = rnn_net(xs, kernel.T, recurrent.T, dense.T)
     np.testing.assert_allclose(outputs, _np(model(xs.astype("float32"))), atol=ATOL)
@@ -74,8 +76,9 @@ def test_rnn_net_matches_keras_linear_simple_rnn():
 
 def _one_step(layer, x, states):
     """Runs a Keras RNN layer for one step from `states`; returns its (output, *states)."""
-    result = layer(x[:, None].astype("float32"),
-                   initial_state=[s.astype("float32") for s in states])
+    result = layer(
+        x[:, None].astype("float32"), initial_state=[s.astype("float32") for s in states]
+    )
     return [_np(r) for r in result]
 
 
@@ -124,12 +127,15 @@ def test_bidirectional_rnn_net_matches_keras(shape):
     batch, steps, features, units, outputs = shape
     rng = np.random.default_rng(5)
     xs = rng.normal(size=(batch, steps, features))
-    model = keras.Sequential([
-        keras.Input((steps, features)),
-        keras.layers.Bidirectional(
-            keras.layers.SimpleRNN(units, use_bias=False, return_sequences=True)),
-        keras.layers.Dense(outputs, use_bias=False),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((steps, features)),
+            keras.layers.Bidirectional(
+                keras.layers.SimpleRNN(units, use_bias=False, return_sequences=True)
+            ),
+            keras.layers.Dense(outputs, use_bias=False),
+        ]
+    )
     k_f, u_f, k_b, u_b, v = randomize(model, rng)
     ys = bidirectional_rnn_net(xs, k_f.T, u_f.T, k_b.T, u_b.T, v.T)
     assert ys.shape == (batch, steps, outputs)
@@ -140,8 +146,13 @@ def test_encode_matches_keras_embedding_and_simple_rnn():
     rng = np.random.default_rng(6)
     vocab, dim, units = 7, 3, 4
     ids = np.array([3, 0, 6, 6, 2])
-    model = keras.Sequential([keras.Input((len(ids),), dtype="int32"),
-                              keras.layers.Embedding(vocab, dim), keras.layers.SimpleRNN(units)])
+    model = keras.Sequential(
+        [
+            keras.Input((len(ids),), dtype="int32"),
+            keras.layers.Embedding(vocab, dim),
+            keras.layers.SimpleRNN(units),
+        ]
+    )
     embeddings, kernel, recurrent, bias = randomize(model, rng)
     words = np.eye(vocab)[ids]  # one-hot rows, as the course feeds them
     h = encode(words, embeddings.T, kernel.T, recurrent.T, bias)
@@ -164,8 +175,10 @@ def test_traverse_backward_matches_finite_differences(activation):
     leaves = [rng.normal(size=3) for _ in range(5)]
     W = rng.normal(scale=0.7, size=(3, 6))
     # An unbalanced tree: ((l0, l1), (l2, (l3, l4))).
-    tree = {"left": {"left": leaves[0], "right": leaves[1]},
-            "right": {"left": leaves[2], "right": {"left": leaves[3], "right": leaves[4]}}}
+    tree = {
+        "left": {"left": leaves[0], "right": leaves[1]},
+        "right": {"left": leaves[2], "right": {"left": leaves[3], "right": leaves[4]}},
+    }
     d_out = rng.normal(size=3)
     v, cache = traverse_forward(tree, W, activation)
     np.testing.assert_allclose(v, traverse(tree, W, activation))

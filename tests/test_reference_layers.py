@@ -35,8 +35,10 @@ def _keras_layer(name, units, **kwargs):
 
 def _reference(name, reset_after=True, activation="tanh"):
     if name == "simple_rnn":
-        return (lambda x, w, **kw: simple_rnn_forward(x, w, activation=activation, **kw),
-                simple_rnn_backward)
+        return (
+            lambda x, w, **kw: simple_rnn_forward(x, w, activation=activation, **kw),
+            simple_rnn_backward,
+        )
     if name == "lstm":
         return lstm_forward, lstm_backward
     return (lambda x, w, **kw: gru_forward(x, w, reset_after=reset_after, **kw), gru_backward)
@@ -52,8 +54,15 @@ VARIANTS = [
     ("gru", {"reset_after": False}, {"reset_after": False}),
     ("gru", {"reset_after": False, "use_bias": False}, {"reset_after": False}),
 ]
-IDS = ["simple_rnn", "simple_rnn-relu-nobias", "lstm", "lstm-nobias", "gru", "gru-reset_before",
-       "gru-reset_before-nobias"]
+IDS = [
+    "simple_rnn",
+    "simple_rnn-relu-nobias",
+    "lstm",
+    "lstm-nobias",
+    "gru",
+    "gru-reset_before",
+    "gru-reset_before-nobias",
+]
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
@@ -81,14 +90,16 @@ def test_initial_state_and_go_backwards_match_keras(variant):
     rng = np.random.default_rng(7)
     x = rng.normal(size=(batch, steps, features))
     states = [rng.normal(size=(batch, units)) for _ in range(2 if name == "lstm" else 1)]
-    layer = _keras_layer(name, units, return_sequences=True, return_state=True, go_backwards=True,
-                         **keras_kwargs)
+    layer = _keras_layer(
+        name, units, return_sequences=True, return_state=True, go_backwards=True, **keras_kwargs
+    )
     layer.build((None, steps, features))
     weights = randomize(layer, rng)
     expected = layer(x.astype(np.float32), initial_state=[s.astype(np.float32) for s in states])
     forward, _ = _reference(name, **ref_kwargs)
-    outputs, final_states, _ = forward(x, weights, initial_state=states, return_sequences=True,
-                                       go_backwards=True)
+    outputs, final_states, _ = forward(
+        x, weights, initial_state=states, return_sequences=True, go_backwards=True
+    )
     for actual, wanted in zip([outputs, *final_states], expected, strict=True):
         np.testing.assert_allclose(actual, keras.ops.convert_to_numpy(wanted), atol=ATOL, rtol=0)
 
@@ -101,8 +112,10 @@ def test_backward_matches_finite_differences(variant, return_sequences):
     rng = np.random.default_rng(3)
     x = rng.normal(size=(batch, steps, features))
     gate_blocks = {"simple_rnn": 1, "lstm": 4, "gru": 3}[name]
-    weights = [rng.normal(scale=0.5, size=(features, gate_blocks * units)),
-               rng.normal(scale=0.5, size=(units, gate_blocks * units))]
+    weights = [
+        rng.normal(scale=0.5, size=(features, gate_blocks * units)),
+        rng.normal(scale=0.5, size=(units, gate_blocks * units)),
+    ]
     if keras_kwargs.get("use_bias", True):
         two_biases = name == "gru" and ref_kwargs.get("reset_after", True)
         bias_shape = (2, 3 * units) if two_biases else (gate_blocks * units,)
@@ -114,8 +127,9 @@ def test_backward_matches_finite_differences(variant, return_sequences):
     d_final = [rng.normal(size=(batch, units)) for _ in states]
 
     def loss():
-        outputs, final_states, _ = forward(x, weights, initial_state=states,
-                                           return_sequences=return_sequences)
+        outputs, final_states, _ = forward(
+            x, weights, initial_state=states, return_sequences=return_sequences
+        )
         return np.sum(outputs * d_out) + sum(
             np.sum(s * d) for s, d in zip(final_states, d_final, strict=True)
         )
@@ -129,8 +143,9 @@ def test_backward_matches_finite_differences(variant, return_sequences):
 @pytest.mark.parametrize("layer_name", ["simple_rnn", "lstm", "gru"])
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", "ave", "mul"])
 @pytest.mark.parametrize("return_sequences", [False, True])
-def test_bidirectional_matches_keras_and_finite_differences(layer_name, merge_mode,
-                                                           return_sequences):
+def test_bidirectional_matches_keras_and_finite_differences(
+    layer_name, merge_mode, return_sequences
+):
     batch, steps, features, units = 2, 4, 3, 3
     rng = np.random.default_rng(11)
     x = rng.normal(size=(batch, steps, features))
@@ -140,15 +155,17 @@ def test_bidirectional_matches_keras_and_finite_differences(layer_name, merge_mo
     bi.build((None, steps, features))
     weights = randomize(bi, rng)
     expected = keras.ops.convert_to_numpy(bi(x.astype(np.float32)))
-    actual, _, cache = bidirectional_forward(layer_name, x, weights, merge_mode=merge_mode,
-                                             return_sequences=return_sequences)
+    actual, _, cache = bidirectional_forward(
+        layer_name, x, weights, merge_mode=merge_mode, return_sequences=return_sequences
+    )
     np.testing.assert_allclose(actual, expected, atol=ATOL, rtol=0)
 
     d_out = rng.normal(size=actual.shape)
 
     def loss():
-        outputs, _, _ = bidirectional_forward(layer_name, x, weights, merge_mode=merge_mode,
-                                              return_sequences=return_sequences)
+        outputs, _, _ = bidirectional_forward(
+            layer_name, x, weights, merge_mode=merge_mode, return_sequences=return_sequences
+        )
         return np.sum(outputs * d_out)
 
     d_x, d_weights = bidirectional_backward(d_out, cache)
@@ -160,8 +177,13 @@ def test_encoder_matches_keras_and_finite_differences(shape):
     batch, steps, vocab, dim, units = shape
     rng = np.random.default_rng(5)
     ids = rng.integers(0, vocab, size=(batch, steps))
-    model = keras.Sequential([keras.Input((steps,), dtype="int32"),
-                              keras.layers.Embedding(vocab, dim), keras.layers.SimpleRNN(units)])
+    model = keras.Sequential(
+        [
+            keras.Input((steps,), dtype="int32"),
+            keras.layers.Embedding(vocab, dim),
+            keras.layers.SimpleRNN(units),
+        ]
+    )
     weights = randomize(model, rng)
     expected = keras.ops.convert_to_numpy(model(ids))
     h, cache = encoder_forward(ids, weights)
@@ -169,12 +191,14 @@ def test_encoder_matches_keras_and_finite_differences(shape):
 
     d_h = rng.normal(size=h.shape)
     d_weights = encoder_backward(d_h, cache)
-    error = max_gradient_error(lambda: np.sum(encoder_forward(ids, weights)[0] * d_h),
-                               weights, d_weights)
+    error = max_gradient_error(
+        lambda: np.sum(encoder_forward(ids, weights)[0] * d_h), weights, d_weights
+    )
     assert error < GRAD_TOL
 
 
 def test_encoder_rejects_out_of_range_ids():
     with pytest.raises(ValueError, match="token ids"):
-        encoder_forward(np.array([[0, 9]]), [np.zeros((5, 2)), np.zeros((2, 3)),
-                                             np.zeros((3, 3)), np.zeros(3)])
+        encoder_forward(
+            np.array([[0, 9]]), [np.zeros((5, 2)), np.zeros((2, 3)), np.zeros((3, 3)), np.zeros(3)]
+        )

@@ -99,17 +99,39 @@ def test_backup_restores_weights_optimizer_and_history(tmp_path):
     backup = training.BackupAndRestore(tmp_path / "backup")
     model = _tiny_model()
     with pytest.raises(KeyboardInterrupt):
-        model.fit(x, y, epochs=5, batch_size=8, verbose=0, shuffle=False,
-                  callbacks=[backup, _Interrupt(2)])
+        model.fit(
+            x,
+            y,
+            epochs=5,
+            batch_size=8,
+            verbose=0,
+            shuffle=False,
+            callbacks=[backup, _Interrupt(2)],
+        )
     weights_at_kill = model.get_weights()
 
     restarted = _tiny_model()  # a fresh process builds the model anew
     backup = training.BackupAndRestore(tmp_path / "backup")
     trained_epochs = []
-    restarted.fit(x, y, epochs=5, batch_size=8, verbose=0, shuffle=False, callbacks=[
-        backup, keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: (
-            trained_epochs.append(e), np.testing.assert_allclose(
-                restarted.get_weights()[0], weights_at_kill[0]) if e == 2 else None))])
+    restarted.fit(
+        x,
+        y,
+        epochs=5,
+        batch_size=8,
+        verbose=0,
+        shuffle=False,
+        callbacks=[
+            backup,
+            keras.callbacks.LambdaCallback(
+                on_epoch_begin=lambda e, logs: (
+                    trained_epochs.append(e),
+                    np.testing.assert_allclose(restarted.get_weights()[0], weights_at_kill[0])
+                    if e == 2
+                    else None,
+                )
+            ),
+        ],
+    )
     assert backup.initial_epoch == 2 and trained_epochs == [2, 3, 4]
     assert len(backup.history["loss"]) == 5  # the two epochs before the kill included
     assert backup.history["loss"][-1] < backup.history["loss"][0]
@@ -122,8 +144,9 @@ def test_resume_discards_a_backup_of_other_training_flags(tmp_path, capsys):
     path = tmp_path / "models" / "dense.keras"
     path.parent.mkdir()
     model.save(path)
-    result = training.FitResult(model, {"loss": [1.0, 0.5]}, epochs=2, train_seconds=1.0,
-                                epoch_seconds=0.5)
+    result = training.FitResult(
+        model, {"loss": [1.0, 0.5]}, epochs=2, train_seconds=1.0, epoch_seconds=0.5
+    )
 
     resume = training.Resume(tmp_path, args)
     assert resume.finished("dense") is None
@@ -143,8 +166,18 @@ def test_resume_discards_a_backup_of_other_training_flags(tmp_path, capsys):
 
 def test_killed_run_resumes_from_its_last_epoch(tmp_path):
     """SIGTERM after the first epoch, then the same command: it continues and completes."""
-    command = [sys.executable, "-m", "labs.seq2seq", "--epochs", "8", "--batch-size", "1",
-               "--no-plots", "--output-dir", str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "labs.seq2seq",
+        "--epochs",
+        "8",
+        "--batch-size",
+        "1",
+        "--no-plots",
+        "--output-dir",
+        str(tmp_path),
+    ]
     returncode, stderr = kill_when(command, "Epoch 2/")  # verbose=2: epoch 1 is done
     assert returncode == 130, stderr[-2000:]
     last = stderr.strip().splitlines()[-1]
@@ -153,8 +186,7 @@ def test_killed_run_resumes_from_its_last_epoch(tmp_path):
     assert (tmp_path / "backup" / "course" / "training" / "latest.weights.h5").is_file()
     assert not (tmp_path / "metrics.json").exists()
 
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     resumed = [line for line in result.stdout.splitlines() if line.startswith("Resuming from")]
     assert len(resumed) == 1
@@ -174,8 +206,16 @@ def test_killed_run_resumes_from_its_last_epoch(tmp_path):
 
 def test_divergence_stops_with_a_hint_and_keeps_what_it_has(tmp_path):
     # A learning rate of 1e30 overflows float32 in the first steps: an honest divergence.
-    result = run_module("labs.seq2seq", "--quick", "--no-plots", "--learning-rate", "1e30",
-                        "--output-dir", tmp_path, timeout=300)
+    result = run_module(
+        "labs.seq2seq",
+        "--quick",
+        "--no-plots",
+        "--learning-rate",
+        "1e30",
+        "--output-dir",
+        tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert "training diverged" in last and "lower --learning-rate" in last
@@ -220,8 +260,9 @@ def test_bad_flag_values_exit_2_with_one_line(lab, argv, flag, capsys):
 def test_unwritable_output_dir_is_one_line(lab, tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    status, stderr = _run_command(LAB_MAINS[lab], ["--quick", "--output-dir",
-                                                   str(blocker / "out")], capsys)
+    status, stderr = _run_command(
+        LAB_MAINS[lab], ["--quick", "--output-dir", str(blocker / "out")], capsys
+    )
     assert status == 1
     assert f"cannot write to output dir {blocker / 'out'}" in _one_clear_line(stderr)
     assert blocker.read_text() == "not a folder"
@@ -230,25 +271,39 @@ def test_unwritable_output_dir_is_one_line(lab, tmp_path, capsys):
 def _previous_results(out):
     """An output dir holding an earlier run's files; returns {path: content}."""
     (out / "models").mkdir(parents=True)
-    files = {out / "metrics.json": '{"earlier": "run"}\n', out / "models" / "gru.keras": "model",
-             out / "history.csv": "run,epoch,loss\n"}
+    files = {
+        out / "metrics.json": '{"earlier": "run"}\n',
+        out / "models" / "gru.keras": "model",
+        out / "history.csv": "run,epoch,loss\n",
+    }
     for path, text in files.items():
         path.write_text(text)
     return files
 
 
 @pytest.mark.parametrize("archive", ["missing", "truncated"])
-def test_bad_data_offline_is_one_line_and_keeps_earlier_results(archive, tmp_path, capsys,
-                                                                manual_dir):
+def test_bad_data_offline_is_one_line_and_keeps_earlier_results(
+    archive, tmp_path, capsys, manual_dir
+):
     folder = tmp_path / "manual"
     folder.mkdir()
     if archive == "truncated":
         original = (manual_dir / "free-spoken-digit-dataset-1.0.9.tar.gz").read_bytes()
         (folder / "free-spoken-digit-dataset-1.0.9.tar.gz").write_bytes(original[:2_000_000])
     previous = _previous_results(tmp_path / "out")
-    status, stderr = _run_command(bidirectional_main, [
-        "--quick", "--manual-dir", str(folder), "--data-dir", str(tmp_path / "tfds"),
-        "--output-dir", str(tmp_path / "out")], capsys)
+    status, stderr = _run_command(
+        bidirectional_main,
+        [
+            "--quick",
+            "--manual-dir",
+            str(folder),
+            "--data-dir",
+            str(tmp_path / "tfds"),
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+        capsys,
+    )
     assert status == 1
     line = stderr.strip().splitlines()[-1]  # tfds may print its download progress before
     assert "Traceback" not in stderr
@@ -260,8 +315,11 @@ def test_bad_image_keeps_earlier_results(tmp_path, capsys):
     bad = tmp_path / "photo.jpg"
     bad.write_bytes(b"\xff\xd8 not really a jpeg")
     previous = _previous_results(tmp_path / "out")
-    status, stderr = _run_command(augmentation.main, [
-        "--quick", "--image", str(bad), "--output-dir", str(tmp_path / "out")], capsys)
+    status, stderr = _run_command(
+        augmentation.main,
+        ["--quick", "--image", str(bad), "--output-dir", str(tmp_path / "out")],
+        capsys,
+    )
     assert status == 1 and f"cannot read image {bad}" in _one_clear_line(stderr)
     assert {path: path.read_text() for path in previous} == previous
 
@@ -292,8 +350,13 @@ STRATEGY_SCRIPT = textwrap.dedent("""
 
 
 def test_mirrored_strategy_on_two_devices_matches_one_device(tmp_path):
-    result = subprocess.run([sys.executable, "-c", STRATEGY_SCRIPT, str(tmp_path)], cwd=REPO,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", STRATEGY_SCRIPT, str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "MirroredStrategy over 2 device(s)" in result.stdout
     results = json.loads(result.stdout.split("RESULTS ", 1)[1])
@@ -320,16 +383,25 @@ def _check_benchmark_results(out, benchmarks):
     assert {row["benchmark"] for row in results["rows"]} == benchmarks
     for row in results["rows"]:
         assert row["ours"] > 0 and row["anchor"] > 0
-        assert row["ratio"] == pytest.approx(row["ours"] / row["anchor"] if row["higher_is_better"]
-                                             else row["anchor"] / row["ours"], rel=1e-3)
+        assert row["ratio"] == pytest.approx(
+            row["ours"] / row["anchor"] if row["higher_is_better"] else row["anchor"] / row["ours"],
+            rel=1e-3,
+        )
     table = (out / "results.md").read_text()
     assert "| metric | ours | anchor | ratio | machine |" in table
     assert table.count("\n| ") >= len(results["rows"]) + 1
 
 
 def test_benchmark_runner_writes_the_table(tmp_path):
-    result = run_module("benchmarks", "--quick", "--only", "seq2seq_inference", "--output-dir",
-                        tmp_path, timeout=600)
+    result = run_module(
+        "benchmarks",
+        "--quick",
+        "--only",
+        "seq2seq_inference",
+        "--output-dir",
+        tmp_path,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     _check_benchmark_results(tmp_path, {"seq2seq_inference"})
 

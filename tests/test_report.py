@@ -13,7 +13,8 @@ from labs.kit import report
 # The smallest valid PNG: one transparent pixel.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d4944415478da63600000000200010de2a5f10000000049454e44ae426082")
+    "1f15c4890000000d4944415478da63600000000200010de2a5f10000000049454e44ae426082"
+)
 
 
 class Page(html.parser.HTMLParser):
@@ -79,7 +80,10 @@ def parse(path):
 def run(tmp_path):
     """A finished run as the kit leaves it: metrics.json, plots, history.csv, a model."""
     metrics = {
-        "lab": "autoencoders", "preset": "default", "seed": 0, "quick": False,
+        "lab": "autoencoders",
+        "preset": "default",
+        "seed": 0,
+        "quick": False,
         "config": {"latent_dim": 16, "filters": [16, 32]},
         "versions": {"tensorflow": "2.21.0", "keras": "3.15.1", "python": "3.11.7"},
         "models": {"ae": {"test_mse": 0.012345678, "params": 41234}, "vae": {"epochs": 6}},
@@ -175,23 +179,36 @@ def test_tensorboard_callback_logs_scalars(tmp_path):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x = np.ones((8, 3), np.float32)
-    model.fit(x, x[:, :1], epochs=2, verbose=0,
-              callbacks=[report.tensorboard_callback(tmp_path, "dense")])
+    model.fit(
+        x, x[:, :1], epochs=2, verbose=0, callbacks=[report.tensorboard_callback(tmp_path, "dense")]
+    )
     events = list((tmp_path / "tensorboard" / "dense").rglob("events.out.tfevents.*"))
     assert events and all(e.stat().st_size > 0 for e in events)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not any(shutil.which(b) for b in ("chromium", "chromium-browser")),
-                    reason="Chromium is not installed")
+@pytest.mark.skipif(
+    not any(shutil.which(b) for b in ("chromium", "chromium-browser")),
+    reason="Chromium is not installed",
+)
 def test_page_renders_in_headless_chromium(run):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     page = report.write_index(run, command="python -m labs.autoencoders")
     shot = run / "screenshot.png"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                    f"--screenshot={shot}", "--window-size=1200,1600",
-                    pathlib.Path(page).resolve().as_uri()], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--screenshot={shot}",
+            "--window-size=1200,1600",
+            pathlib.Path(page).resolve().as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert shot.stat().st_size > len(PNG)
 
 
@@ -201,7 +218,10 @@ def test_tensorboard_flag_without_the_package_says_how_to_get_it(tmp_path, monke
     from labs.kit import LabError
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tensorboard" else real(name, *a),
+    )
     with pytest.raises(LabError, match="pip install"):
         report.tensorboard_callback(tmp_path, "dense")

@@ -37,7 +37,10 @@ def predict(model, arrays):
 # The fresh process runs `predict` above too, so both sides call the model the same way.
 # argv: outputs.npz inputs.npz, then "bare" or "models" and a .keras path, repeated. Bare paths
 # come first, so that they are loaded before anything registered a custom object.
-FRESH_PROCESS = "import numpy as np\n" + inspect.getsource(predict) + '''
+FRESH_PROCESS = (
+    "import numpy as np\n"
+    + inspect.getsource(predict)
+    + """
 import sys
 
 import keras
@@ -53,7 +56,9 @@ for index, (mode, path) in enumerate(pairs):
         outputs[f"{index}_{j}"] = array
     print(f"loaded {path} ({mode})", flush=True)
 np.savez(sys.argv[1], **outputs)
-'''
+"""
+)
+
 
 def _spoken_digit_flags(request):
     manual_dir, data_dir = (request.getfixturevalue(name) for name in ("manual_dir", "data_dir"))
@@ -65,20 +70,27 @@ def _data_root_flags(*extra):
 
 
 def _fashion_flags(request):
-    return ("--manual-dir", request.getfixturevalue("data_root"),
-            "--data-dir", request.getfixturevalue("fashion_dir"))
+    return (
+        "--manual-dir",
+        request.getfixturevalue("data_root"),
+        "--data-dir",
+        request.getfixturevalue("fashion_dir"),
+    )
 
 
 # lab: (flags of its --quick run given the test's fixtures, the model files it must save).
 # The flags are those of the lab's own tests where they share the run.
 LABS = {
     "seq2seq": (lambda request: (), {"course.keras"}),
-    "attention": (_data_root_flags("--variants", "baseline,reverse,peeky,luong,bahdanau"),
-                  {"baseline.keras", "reverse.keras", "peeky.keras", "luong.keras",
-                   "bahdanau.keras"}),
+    "attention": (
+        _data_root_flags("--variants", "baseline,reverse,peeky,luong,bahdanau"),
+        {"baseline.keras", "reverse.keras", "peeky.keras", "luong.keras", "bahdanau.keras"},
+    ),
     "word2vec": (_data_root_flags(), {"skipgram.keras"}),
-    "autoencoders": (_fashion_flags, {"ae.keras", "dae.keras", "vae.keras", "vae_2d.keras",
-                                      "vqvae.keras", "pixelcnn.keras"}),
+    "autoencoders": (
+        _fashion_flags,
+        {"ae.keras", "dae.keras", "vae.keras", "vae_2d.keras", "vqvae.keras", "pixelcnn.keras"},
+    ),
     "language_model": (_data_root_flags("--no-plots"), {"default.keras"}),
     "bidirectional": (_spoken_digit_flags, {"best.keras"}),
 }
@@ -97,8 +109,9 @@ def _sample_inputs(model, rng):
     import keras
 
     if getattr(model, "inputs", None):  # in the order predict() packs them back
-        tensors = (model.inputs if isinstance(model, keras.Sequential)
-                   else keras.tree.flatten(model.input))
+        tensors = (
+            model.inputs if isinstance(model, keras.Sequential) else keras.tree.flatten(model.input)
+        )
         specs = [(tuple(tensor.shape), str(tensor.dtype)) for tensor in tensors]
     else:  # a subclassed model (LanguageModel): the shape it was built with, int tokens
         specs = [(tuple(model.get_build_config()["input_shape"]), "int32")]
@@ -142,8 +155,12 @@ def lab_models(request, quick_run_of, tmp_path_factory):
         argv += ["models" if _needs_models(path) else "bare", str(path)]
     result = subprocess.run(
         [sys.executable, "-c", FRESH_PROCESS, "outputs.npz", "inputs.npz", *argv],
-        cwd=elsewhere, capture_output=True, text=True, timeout=600,
-        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"})
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     fresh = np.load(elsewhere / "outputs.npz")
     results = {}
@@ -159,13 +176,15 @@ def test_every_saved_model_loads_in_a_fresh_process_and_predicts_the_same(lab_mo
         assert len(here) == len(there) > 0, (lab, name)
         for mine, theirs in zip(here, there, strict=True):
             assert np.all(np.isfinite(theirs)), (lab, name)
-            np.testing.assert_allclose(theirs, mine, rtol=1e-5, atol=1e-6,
-                                       err_msg=f"{lab}/{name}")
+            np.testing.assert_allclose(theirs, mine, rtol=1e-5, atol=1e-6, err_msg=f"{lab}/{name}")
 
 
 # The models built from Keras layers only, which load (and are loaded above) with no import.
-KERAS_ONLY = {"seq2seq": {"course.keras"}, "attention": {"baseline.keras"},
-              "autoencoders": {"ae.keras"}}
+KERAS_ONLY = {
+    "seq2seq": {"course.keras"},
+    "attention": {"baseline.keras"},
+    "autoencoders": {"ae.keras"},
+}
 
 
 def test_models_of_keras_layers_only_need_no_import(lab_models):
@@ -179,7 +198,11 @@ def test_the_fresh_process_cannot_see_the_repository(tmp_path):
     # from a checkout on the path: started in an empty folder, Python finds it by installation.
     result = subprocess.run(
         [sys.executable, "-c", "import models, pathlib; print(pathlib.Path(models.__file__))"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert pathlib.Path(result.stdout.strip()).parent == REPO / "models"  # editable install
 
@@ -188,12 +211,18 @@ def test_models_package_imports_every_module_that_registers_an_object():
     import ast
 
     registering = sorted(
-        path.stem for path in (REPO / "models").glob("*.py")
+        path.stem
+        for path in (REPO / "models").glob("*.py")
         if path.stem != "__init__"
-        and "@keras.saving.register_keras_serializable" in path.read_text(encoding="utf-8"))
+        and "@keras.saving.register_keras_serializable" in path.read_text(encoding="utf-8")
+    )
     tree = ast.parse((REPO / "models" / "__init__.py").read_text(encoding="utf-8"))
-    imported = sorted(alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                      and node.module == "models" for alias in node.names)
+    imported = sorted(
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "models"
+        for alias in node.names
+    )
     assert imported == registering
 
 
@@ -202,8 +231,11 @@ def test_registered_names_carry_the_package_name():
 
     import models
 
-    ours = {name: obj for name, obj in keras.saving.get_custom_objects().items()
-            if getattr(obj, "__module__", "").startswith(("models.", "augmentation."))}
+    ours = {
+        name: obj
+        for name, obj in keras.saving.get_custom_objects().items()
+        if getattr(obj, "__module__", "").startswith(("models.", "augmentation."))
+    }
     assert ours and all(name.startswith(f"{models.PACKAGE}>") for name in ours), sorted(ours)
     assert f"{models.PACKAGE}>RandAugment" in ours  # augmentation.layers, via import models
 
@@ -213,8 +245,9 @@ def test_a_model_with_augmentation_layers_loads_after_import_models(tmp_path):
 
     from augmentation import layers
 
-    model = keras.Sequential([keras.Input((8, 8, 3)), layers.RandomFlip("horizontal"),
-                              keras.layers.Conv2D(2, 3)])
+    model = keras.Sequential(
+        [keras.Input((8, 8, 3)), layers.RandomFlip("horizontal"), keras.layers.Conv2D(2, 3)]
+    )
     path = tmp_path / "augmented.keras"
     model.save(path)
     images = np.random.default_rng(0).uniform(size=(2, 8, 8, 3)).astype("float32")
@@ -223,10 +256,22 @@ def test_a_model_with_augmentation_layers_loads_after_import_models(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     result = subprocess.run(
-        [sys.executable, "-c", FRESH_PROCESS, "outputs.npz", str(tmp_path / "inputs.npz"),
-         "models", str(path)],
-        cwd=elsewhere, capture_output=True, text=True, timeout=300,
-        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"})
+        [
+            sys.executable,
+            "-c",
+            FRESH_PROCESS,
+            "outputs.npz",
+            str(tmp_path / "inputs.npz"),
+            "models",
+            str(path),
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    np.testing.assert_allclose(np.load(elsewhere / "outputs.npz")["0_0"], here[0], rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        np.load(elsewhere / "outputs.npz")["0_0"], here[0], rtol=1e-5, atol=1e-6
+    )

@@ -166,7 +166,8 @@ def test_course_preset_quick_run_is_deterministic(tmp_path, quick_run_of):
     windows = make_windows()
     free_running, _ = Seq2SeqGenerator(model)(windows.encoder_input)
     assert course["free_running_mse"] == pytest.approx(
-        float(np.mean((free_running - windows.target) ** 2)), rel=1e-5)
+        float(np.mean((free_running - windows.target) ** 2)), rel=1e-5
+    )
     rows = (first / "history.csv").read_text().splitlines()
     assert float(rows[-1].split(",")[2]) == pytest.approx(course["final_loss"], rel=1e-5)
     assert course["params"] == 251 and course["num_steps"] == 24

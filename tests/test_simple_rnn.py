@@ -28,8 +28,9 @@ def test_bits_round_trip_most_significant_first():
 
 
 def test_inits_scale_the_same_draws():
-    std, xavier, he = (ba.init_weights(np.random.default_rng(1), init, weight_init_std=2.0)
-                       for init in ba.INITS)
+    std, xavier, he = (
+        ba.init_weights(np.random.default_rng(1), init, weight_init_std=2.0) for init in ba.INITS
+    )
     np.testing.assert_allclose(xavier["W_in"], std["W_in"] / 2 / np.sqrt(2))
     np.testing.assert_allclose(xavier["W"], std["W"] / 2 / 4)
     np.testing.assert_allclose(he["W"], xavier["W"] * np.sqrt(2))
@@ -43,11 +44,15 @@ def test_forward_equals_keras_simple_rnn_and_dense(activation):
     weights = ba.init_weights(rng, "xavier")
     a_bits, b_bits, _ = _batch(rng, count=5)
     y, _ = ba.forward(a_bits, b_bits, weights, activation)
-    model = keras.Sequential([
-        keras.Input((8, 2)),
-        keras.layers.SimpleRNN(16, activation=activation, use_bias=False, return_sequences=True),
-        keras.layers.Dense(1, activation="sigmoid", use_bias=False),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((8, 2)),
+            keras.layers.SimpleRNN(
+                16, activation=activation, use_bias=False, return_sequences=True
+            ),
+            keras.layers.Dense(1, activation="sigmoid", use_bias=False),
+        ]
+    )
     model.set_weights([weights["W_in"], weights["W"], weights["W_out"]])
     x = np.stack([a_bits[:, ::-1], b_bits[:, ::-1]], axis=-1).astype("float32")  # LSB first
     np.testing.assert_allclose(y, keras.ops.convert_to_numpy(model(x))[..., 0], atol=1e-5)
@@ -97,8 +102,7 @@ def test_lab_quick_runs_every_variant_and_is_deterministic(tmp_path):
         assert {key: result[key] for key in recomputed} == recomputed, name
         assert result["accuracy"] <= result["bit_accuracy"], name
         assert result["max_grad_norm"] > 0 and np.isfinite(result["final_loss"]), name
-    assert {p.name for p in tmp_path.glob("*.png")} == {"loss.png", "grad_norm.png",
-                                                         "accuracy.png"}
+    assert {p.name for p in tmp_path.glob("*.png")} == {"loss.png", "grad_norm.png", "accuracy.png"}
     with open(tmp_path / "history.csv") as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == len(lab.VARIANTS) * quick_iterations
@@ -112,19 +116,33 @@ def test_lab_quick_runs_every_variant_and_is_deterministic(tmp_path):
 
 
 def test_lab_iterations_and_variants_select(tmp_path):
-    metrics = lab.main(["--preset", "corrected", "--variants", "he_relu,xavier_tanh",
-                        "--iterations", "40", "--no-plots", "--output-dir", str(tmp_path)])
+    metrics = lab.main(
+        [
+            "--preset",
+            "corrected",
+            "--variants",
+            "he_relu,xavier_tanh",
+            "--iterations",
+            "40",
+            "--no-plots",
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )
     assert metrics["config"]["iterations"] == 40
     assert metrics["config"]["output_derivative"] == "exact"
     assert list(metrics["variants"]) == ["he_relu", "xavier_tanh"]
     assert json.loads((tmp_path / "metrics.json").read_text())["preset"] == "corrected"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--batch-size", "4"], "--batch-size"),  # one addition per update, as the course
-    (["--epochs", "4"], "--epochs"),  # iterations, not epochs
-    (["--variants", "he_gelu"], "expected a comma-separated list of default_sigmoid"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--batch-size", "4"], "--batch-size"),  # one addition per update, as the course
+        (["--epochs", "4"], "--epochs"),  # iterations, not epochs
+        (["--variants", "he_gelu"], "expected a comma-separated list of default_sigmoid"),
+    ],
+)
 def test_lab_bad_flags_exit_2_with_one_line(args, message):
     result = run_module("labs.simple_rnn", *args, timeout=120)
     assert result.returncode == 2
@@ -134,8 +152,15 @@ def test_lab_bad_flags_exit_2_with_one_line(args, message):
 @pytest.mark.slow
 def test_course_preset_reproduces_the_notebooks_findings(tmp_path):
     """Full 10,000 iterations: default sigmoid and tanh learn; He + ReLU does not (about 1 min)."""
-    metrics = lab.main(["--variants", "default_sigmoid,he_relu,xavier_tanh", "--no-plots",
-                        "--output-dir", str(tmp_path)])["variants"]
+    metrics = lab.main(
+        [
+            "--variants",
+            "default_sigmoid,he_relu,xavier_tanh",
+            "--no-plots",
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )["variants"]
     assert metrics["default_sigmoid"]["accuracy"] > 0.95
     assert metrics["xavier_tanh"]["accuracy"] > 0.95
     assert metrics["he_relu"]["accuracy"] < 0.5

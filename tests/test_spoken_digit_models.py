@@ -25,8 +25,13 @@ from models.spoken_digit import (
     build_modern_model,
 )
 
-COURSE_PARAMS = {"conv1d": 490, "simple_rnn": 17_930, "gru": 51_594, "bilstm": 35_082,
-                 "lstm_clip": 17_546}
+COURSE_PARAMS = {
+    "conv1d": 490,
+    "simple_rnn": 17_930,
+    "gru": 51_594,
+    "bilstm": 35_082,
+    "lstm_clip": 17_546,
+}
 
 
 @pytest.mark.parametrize("name", COURSE_ARCHITECTURES)
@@ -97,12 +102,18 @@ def test_saved_models_load_in_a_fresh_process_anywhere_after_import_models(tmp_p
         "    batch = clip[..., None] if name.startswith('course') else clip\n"
         "    np.save(name + '_out.npy', model.predict(batch, verbose=0))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, *built], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script, *built],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     for name in built:
-        np.testing.assert_allclose(np.load(tmp_path / f"{name}_out.npy"), expected[name],
-                                   atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            np.load(tmp_path / f"{name}_out.npy"), expected[name], atol=1e-6, err_msg=name
+        )
 
 
 def test_unknown_architectures_are_rejected():
@@ -161,8 +172,9 @@ def test_augmentation_layers_are_identity_at_inference():
 def test_waveform_augmentation_delays_and_keeps_the_shape():
     clip = np.zeros((1, 8000), "float32")
     clip[0, 100] = 1000.0  # an impulse
-    layer = WaveformAugmentation(max_shift=0.05, speed_range=0.0, noise_snr_db=(200.0, 200.0),
-                                 seed=3)
+    layer = WaveformAugmentation(
+        max_shift=0.05, speed_range=0.0, noise_snr_db=(200.0, 200.0), seed=3
+    )
     out = layer(clip, training=True).numpy()
     assert out.shape == clip.shape
     peak = int(np.abs(out[0]).argmax())
@@ -184,15 +196,20 @@ def test_waveform_noise_stays_inside_the_recording():
 
 def test_spec_augment_masks_whole_rows_and_columns():
     features = np.ones((4, 61, 40), "float32")
-    masked = SpecAugment(time_masks=1, time_mask_width=8, freq_masks=1, freq_mask_width=6,
-                         seed=0)(features, training=True).numpy()
+    masked = SpecAugment(time_masks=1, time_mask_width=8, freq_masks=1, freq_mask_width=6, seed=0)(
+        features, training=True
+    ).numpy()
     assert set(np.unique(masked)) <= {0.0, 1.0}
     for example in masked:
         zero_frames = np.flatnonzero(example.sum(axis=1) == 0)
         zero_bins = np.flatnonzero(example.sum(axis=0) == 0)
         assert len(zero_frames) <= 8 and len(zero_bins) <= 6
-        assert np.all(example[np.ix_(np.setdiff1d(range(61), zero_frames),
-                                     np.setdiff1d(range(40), zero_bins))] == 1)
+        assert np.all(
+            example[
+                np.ix_(np.setdiff1d(range(61), zero_frames), np.setdiff1d(range(40), zero_bins))
+            ]
+            == 1
+        )
 
 
 def test_modern_model_survives_save_and_load(tmp_path):
@@ -201,8 +218,9 @@ def test_modern_model_survives_save_and_load(tmp_path):
     path = tmp_path / "gru.keras"
     model.save(path)
     restored = keras.saving.load_model(path)
-    np.testing.assert_allclose(restored.predict(waveforms, verbose=0),
-                               model.predict(waveforms, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        restored.predict(waveforms, verbose=0), model.predict(waveforms, verbose=0), atol=1e-6
+    )
 
 
 def test_gradient_norm_model_reports_the_true_norm_before_clipping():
@@ -216,8 +234,11 @@ def test_gradient_norm_model_reports_the_true_norm_before_clipping():
         loss = keras.losses.sparse_categorical_crossentropy(y, model(x)).numpy().mean()
         loss_tensor = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x)))
     expected = tf.linalg.global_norm(tape.gradient(loss_tensor, model.trainable_variables))
-    model.compile(optimizer=keras.optimizers.SGD(0.1, clipnorm=1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1, clipnorm=1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     logger = StepLogger()
     history = model.fit(x, y, batch_size=8, epochs=2, callbacks=[logger], verbose=0)
     assert len(logger.values["gradient_norm"]) == 2

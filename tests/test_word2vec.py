@@ -45,11 +45,13 @@ def test_skipgram_pairs_equal_a_written_out_loop():
     for dynamic in (False, True):
         rng = np.random.default_rng(5)
         sizes = rng.integers(1, 4, size=20) if dynamic else np.full(20, 3)
-        expected = sorted((ids[i], ids[j]) for i in range(20) for j in range(20)
-                          if 0 < abs(i - j) <= sizes[i])
+        expected = sorted(
+            (ids[i], ids[j]) for i in range(20) for j in range(20) if 0 < abs(i - j) <= sizes[i]
+        )
         targets, contexts = skipgram_pairs(ids, 3, np.random.default_rng(5), dynamic=dynamic)
-        assert sorted(zip(targets.tolist(), contexts.tolist(), strict=True)) == \
-            [(int(a), int(b)) for a, b in expected]
+        assert sorted(zip(targets.tolist(), contexts.tolist(), strict=True)) == [
+            (int(a), int(b)) for a, b in expected
+        ]
 
 
 def test_cbow_windows_equal_a_written_out_loop():
@@ -58,8 +60,7 @@ def test_cbow_windows_equal_a_written_out_loop():
     sizes = rng.integers(1, 3, size=12)
     targets, contexts = cbow_windows(ids, 2, np.random.default_rng(1), pad_id=-1)
     for i in range(12):
-        row = [ids[i + d] if 0 <= i + d < 12 and abs(d) <= sizes[i] else -1
-               for d in (-2, -1, 1, 2)]
+        row = [ids[i + d] if 0 <= i + d < 12 and abs(d) <= sizes[i] else -1 for d in (-2, -1, 1, 2)]
         assert targets[i] == ids[i] and contexts[i].tolist() == row
     targets, contexts = cbow_windows(ids, 2, rng, pad_id=-1, dynamic=False, edges=False)
     assert targets.tolist() == ids[2:-2].tolist()  # DLFS2's create_contexts_target
@@ -68,8 +69,10 @@ def test_cbow_windows_equal_a_written_out_loop():
 
 def test_alias_sampler_draws_the_unigram_to_the_three_quarters():
     probabilities = negative_distribution(np.array([1000, 300, 50, 5, 1]))
-    np.testing.assert_allclose(probabilities, np.array([1000, 300, 50, 5, 1]) ** 0.75
-                               / (np.array([1000, 300, 50, 5, 1]) ** 0.75).sum())
+    np.testing.assert_allclose(
+        probabilities,
+        np.array([1000, 300, 50, 5, 1]) ** 0.75 / (np.array([1000, 300, 50, 5, 1]) ** 0.75).sum(),
+    )
     draws = AliasSampler(probabilities).sample((400_000,), np.random.default_rng(0))
     frequencies = np.bincount(draws, minlength=5) / draws.size
     np.testing.assert_allclose(frequencies, probabilities, atol=3e-3)
@@ -78,8 +81,14 @@ def test_alias_sampler_draws_the_unigram_to_the_three_quarters():
 def _data(model="skipgram", seed=0, **kwargs):
     ids = np.random.default_rng(9).integers(0, 50, size=3000).astype(np.int32)
     counts = np.bincount(ids, minlength=50)
-    settings = {"window": 3, "negatives": 4, "sample": 1e-2, "batch_size": 64, "seed": seed,
-                **kwargs}
+    settings = {
+        "window": 3,
+        "negatives": 4,
+        "sample": 1e-2,
+        "batch_size": 64,
+        "seed": seed,
+        **kwargs,
+    }
     return Word2VecData(ids, counts, model=model, **settings)
 
 
@@ -102,9 +111,10 @@ def test_dataset_batches_are_reproducible_and_new_each_epoch():
 
 def test_cbow_dataset_pads_with_the_vocabulary_size():
     data = _data("cbow")
-    (inputs, _), = data.dataset().take(1)
+    ((inputs, _),) = data.dataset().take(1)
     assert inputs["context"].shape == (64, 6)
     assert data.pad_id == 50 and int(tf.reduce_max(inputs["context"])) <= 50
+
 
 # ---- the Keras models against the numpy reference ----
 
@@ -127,8 +137,13 @@ def _batch(model, rng, vocabulary=23, batch=7, negatives=4, window=2):
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_keras_loss_and_gradients_equal_the_reference(model, reduction):
     rng = np.random.default_rng(3)
-    config = word2vec.Word2VecConfig(vocabulary_size=23, embedding_dim=6, negatives=4, window=2,
-                                     optimizer="sgd" if reduction == "sum" else "adam")
+    config = word2vec.Word2VecConfig(
+        vocabulary_size=23,
+        embedding_dim=6,
+        negatives=4,
+        window=2,
+        optimizer="sgd" if reduction == "sum" else "adam",
+    )
     network = {"skipgram": word2vec.build_skipgram, "cbow": word2vec.build_cbow}[model](config)
     word_table = network.get_layer("word_embedding")
     output_table = network.get_layer("output_embedding")
@@ -140,14 +155,16 @@ def test_keras_loss_and_gradients_equal_the_reference(model, reduction):
     labels = np.zeros((7, 5), np.float32)
     labels[:, 0] = 1
     loss_function = word2vec.NegativeSamplingLoss(
-        reduction="sum" if reduction == "sum" else "sum_over_batch_size")
+        reduction="sum" if reduction == "sum" else "sum_over_batch_size"
+    )
     with tf.GradientTape() as tape:
         logits = network({"target": target, "context": context, "negatives": negatives})
         loss = loss_function(labels, logits)
     gradients = tape.gradient(loss, [word_table.embeddings, output_table.embeddings])
 
-    expected, cache = negative_sampling_forward(word_weights, output_weights, target, context,
-                                                negatives, model=model, reduction=reduction)
+    expected, cache = negative_sampling_forward(
+        word_weights, output_weights, target, context, negatives, model=model, reduction=reduction
+    )
     d_word, d_output = negative_sampling_backward(cache)
     np.testing.assert_allclose(float(loss), expected, rtol=1e-6, atol=1e-5)
     np.testing.assert_allclose(tf.convert_to_tensor(gradients[0]), d_word, atol=1e-5)
@@ -163,11 +180,13 @@ def test_reference_gradients_equal_finite_differences(model):
     target, context, negatives = _batch(model, rng)
 
     def loss():
-        return negative_sampling_forward(word_weights, output_weights, target, context,
-                                         negatives, model=model, reduction="mean")[0]
+        return negative_sampling_forward(
+            word_weights, output_weights, target, context, negatives, model=model, reduction="mean"
+        )[0]
 
-    _, cache = negative_sampling_forward(word_weights, output_weights, target, context,
-                                         negatives, model=model, reduction="mean")
+    _, cache = negative_sampling_forward(
+        word_weights, output_weights, target, context, negatives, model=model, reduction="mean"
+    )
     analytic = negative_sampling_backward(cache)
     assert max_gradient_error(loss, [word_weights, output_weights], analytic) < 1e-7
 
@@ -186,8 +205,9 @@ def test_softmax_cbow_scores_every_word():
 def test_keras_training_is_reproducible():
     def train():
         keras.utils.set_random_seed(0)
-        config = word2vec.Word2VecConfig(vocabulary_size=50, embedding_dim=8, negatives=4,
-                                         window=3, decay_steps=20)
+        config = word2vec.Word2VecConfig(
+            vocabulary_size=50, embedding_dim=8, negatives=4, window=3, decay_steps=20
+        )
         network = word2vec.compile_word2vec(word2vec.build_skipgram(config), config)
         network.fit(_data().dataset(), epochs=2, verbose=0)
         return word2vec.word_vectors(network)
@@ -195,6 +215,7 @@ def test_keras_training_is_reproducible():
     first = train()
     np.testing.assert_array_equal(first, train())
     assert not np.allclose(first, 0)
+
 
 # ---- count-based vectors ----
 
@@ -211,8 +232,11 @@ def test_cooccurrence_ppmi_and_svd_equal_dense_formulas():
 
     total = dense.sum()
     context = dense.sum(axis=0) ** 0.75
-    pmi = np.log(dense / total / (dense.sum(axis=1, keepdims=True) / total
-                                  * (context / context.sum())[None, :]))
+    pmi = np.log(
+        dense
+        / total
+        / (dense.sum(axis=1, keepdims=True) / total * (context / context.sum())[None, :])
+    )
     expected = np.where(dense > 0, np.maximum(pmi, 0), 0)
     matrix = count_embeddings.ppmi(scipy.sparse.csr_matrix(dense))
     np.testing.assert_allclose(matrix.toarray(), expected, atol=1e-12)
@@ -224,11 +248,14 @@ def test_cooccurrence_ppmi_and_svd_equal_dense_formulas():
 
 def test_gensim_anchor_is_reproducible_with_one_worker():
     sentences = [[f"w{i % 37}" for i in range(start, start + 50)] for start in range(0, 2000, 50)]
-    first, _ = word2vec.train_gensim(sentences, embedding_dim=8, window=3, negatives=3,
-                                     sample=0, epochs=1, workers=1, seed=3)
-    second, _ = word2vec.train_gensim(sentences, embedding_dim=8, window=3, negatives=3,
-                                      sample=0, epochs=1, workers=1, seed=3)
+    first, _ = word2vec.train_gensim(
+        sentences, embedding_dim=8, window=3, negatives=3, sample=0, epochs=1, workers=1, seed=3
+    )
+    second, _ = word2vec.train_gensim(
+        sentences, embedding_dim=8, window=3, negatives=3, sample=0, epochs=1, workers=1, seed=3
+    )
     np.testing.assert_array_equal(first.wv["w5"], second.wv["w5"])
+
 
 # ---- the lab on the staged Penn Treebank ----
 
@@ -244,10 +271,16 @@ def test_quick_run_scores_every_embedding(quick_run):
     assert set(metrics["embeddings"]) == {"skipgram", "ppmi_svd", "gensim"}
     for scores in metrics["embeddings"].values():
         # The same vocabulary for all three: the same items are evaluated.
-        assert scores["wordsim353"]["pairs"] == metrics["embeddings"]["gensim"]["wordsim353"][
-            "pairs"] > 0
-        assert scores["analogy"]["questions"] == metrics["embeddings"]["gensim"]["analogy"][
-            "questions"] > 0
+        assert (
+            scores["wordsim353"]["pairs"]
+            == metrics["embeddings"]["gensim"]["wordsim353"]["pairs"]
+            > 0
+        )
+        assert (
+            scores["analogy"]["questions"]
+            == metrics["embeddings"]["gensim"]["analogy"]["questions"]
+            > 0
+        )
         assert set(scores["neighbours"]) >= {"you", "year", "car"}
     speed = metrics["speed"]
     assert speed["ratio"] == round(speed["ours_words_per_s"] / speed["gensim_words_per_s"], 3)
@@ -266,16 +299,29 @@ def test_exports_hold_the_trained_vectors_and_the_model_reloads(quick_run, data_
     assert keyed.index_to_key == words and vectors.shape == (len(words), 16)
     np.testing.assert_allclose(keyed[words], vectors, rtol=1e-5, atol=1e-6)
     # A fresh process loads the .keras file with only the models module imported.
-    script = ("import sys, numpy as np, keras, models.word2vec as w;"
-              "m = keras.saving.load_model(sys.argv[1]);"
-              "np.save(sys.argv[2], w.word_vectors(m))")
-    subprocess.run([sys.executable, "-c", script, str(quick_run / "models" / "skipgram.keras"),
-                    str(quick_run / "table.npy")], cwd=REPO, check=True, capture_output=True)
+    script = (
+        "import sys, numpy as np, keras, models.word2vec as w;"
+        "m = keras.saving.load_model(sys.argv[1]);"
+        "np.save(sys.argv[2], w.word_vectors(m))"
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(quick_run / "models" / "skipgram.keras"),
+            str(quick_run / "table.npy"),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     table = np.load(quick_run / "table.npy")
     assert table.shape == (10_000, 16)
     ids = load_ptb(data_root).word_to_id
-    np.testing.assert_allclose(keyed[words], table[[ids[word] for word in words]],
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        keyed[words], table[[ids[word] for word in words]], rtol=1e-5, atol=1e-6
+    )
 
 
 def test_similar_and_analogy_answer_and_unknown_words_fail_in_one_line(quick_run):
@@ -284,8 +330,17 @@ def test_similar_and_analogy_answer_and_unknown_words_fail_in_one_line(quick_run
     lines = similar.stdout.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == ["you", "car"]
     assert len(lines[0].split(", ")) == 3
-    analogy = run_module("labs.word2vec", "analogy", "he", "his", "she", "--run", quick_run,
-                         "--embedding", "ppmi_svd")
+    analogy = run_module(
+        "labs.word2vec",
+        "analogy",
+        "he",
+        "his",
+        "she",
+        "--run",
+        quick_run,
+        "--embedding",
+        "ppmi_svd",
+    )
     assert analogy.returncode == 0 and analogy.stdout.startswith("he : his :: she : ?")
     for command in (("similar", "you", "qwertyuiop"), ("analogy", "king", "zzzz", "queen")):
         failed = run_module("labs.word2vec", *command, "--run", quick_run)
@@ -294,8 +349,17 @@ def test_similar_and_analogy_answer_and_unknown_words_fail_in_one_line(quick_run
 
 
 def test_course_preset_quick_trains_dlfs2s_cbow(data_root, tmp_path):
-    completed = run_module("labs.word2vec", "--preset", "course", "--quick", "--no-plots",
-                           "--manual-dir", data_root, "--output-dir", tmp_path)
+    completed = run_module(
+        "labs.word2vec",
+        "--preset",
+        "course",
+        "--quick",
+        "--no-plots",
+        "--manual-dir",
+        data_root,
+        "--output-dir",
+        tmp_path,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["config"]["model"] == "cbow" and metrics["config"]["optimizer"] == "adam"
@@ -306,8 +370,9 @@ def test_course_preset_quick_trains_dlfs2s_cbow(data_root, tmp_path):
 
 
 def test_bad_input_is_one_line(tmp_path):
-    missing = run_module("labs.word2vec", "--quick", "--manual-dir", tmp_path,
-                         "--output-dir", tmp_path / "out")
+    missing = run_module(
+        "labs.word2vec", "--quick", "--manual-dir", tmp_path, "--output-dir", tmp_path / "out"
+    )
     # TensorFlow's C++ start-up lines may precede it: the lab's own error is one line, the last.
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     errors = [line for line in missing.stderr.splitlines() if ": error: " in line]

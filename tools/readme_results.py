@@ -25,8 +25,9 @@ import statistics
 import sys
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-MARKER = re.compile(r"(<!-- results: (?P<key>[\w/.-]+) -->\n)(?P<body>.*?)(<!-- /results -->)",
-                    re.DOTALL)
+MARKER = re.compile(
+    r"(<!-- results: (?P<key>[\w/.-]+) -->\n)(?P<body>.*?)(<!-- /results -->)", re.DOTALL
+)
 
 
 def percent(value):
@@ -80,52 +81,88 @@ class Table:
         return {**rows, **{name: metrics[name] for name in self.extra_rows if name in metrics}}
 
 
-SIMPLE_RNN = Table("variants", (
-    Column("exact-sum accuracy", "accuracy", percent),
-    Column("bit accuracy", "bit_accuracy", percent),
-    Column("loss, mean of the last 100", "final_loss_mean_100"),
-    Column("largest gradient norm", "max_grad_norm"),
-))
-SEQ2SEQ = Table("variants", (
-    Column("free-running MSE", "free_running_mse"),
-    Column("on the half-step grid", "shifted_free_running_mse"),
-    Column("teacher-forced val MSE", "val_mse"),
-    Column("parameters", "params", integer),
-))
-LANGUAGE_MODEL = Table("model", (
-    Column("valid perplexity", "valid_perplexity", number(4)),
-    Column("test perplexity", "test_perplexity", number(4)),
-    Column("epochs", "epochs", integer),
-    Column("training minutes", "train_seconds", lambda seconds: f"{seconds / 60:.1f}"),
-    Column("parameters", "params", integer),
-), row_title="preset", single=True, sources=tuple(
-    f"language_model/{preset}" for preset in ("default", "course", "small", "long")))
-SPOKEN_DIGITS = Table("models", (
-    Column("parameters", "params", integer),
-    Column("val accuracy", "val_accuracy", percent),
-    Column("test accuracy", "test_accuracy", percent),
-), row_title="model", extra_rows=("ensemble",))
-SPOKEN_DIGITS_SPEAKERS = Table("models", (
-    Column("mean over the 5 held-out speakers", "test_accuracy", percent),
-    *(Column(speaker, f"folds.{speaker}", percent)
-      for speaker in ("george", "jackson", "nicolas", "theo", "yweweler")),
-    Column("val accuracy (held-in speakers)", "val_accuracy", percent),
-), row_title="model", extra_rows=("ensemble",))
-COURSE_DIGITS = Table("models", (
-    Column("test accuracy", "test_accuracy", percent),
-    Column("val accuracy", "val_accuracy", percent),
-    Column("parameters", "params", integer),
-), row_title="model")
-CLIPPING_STUDY = Table("clipping_study.runs", (
-    Column("median gradient norm", "gradient_norm.median", number(3)),
-    Column("largest gradient norm", "gradient_norm.max", number(3)),
-    Column("non-finite steps", "gradient_norm.nonfinite_steps", integer),
-    Column("val accuracy", "val_accuracy", percent),
-), row_title="clipping", sources=("bidirectional/course",))
-ACTIVATIONS = Table("functions", (
-    Column("max abs error, value", "max_abs_error_value", number(2)),
-    Column("max abs error, derivative", "max_abs_error_derivative", number(2)),
-), row_title="function")
+SIMPLE_RNN = Table(
+    "variants",
+    (
+        Column("exact-sum accuracy", "accuracy", percent),
+        Column("bit accuracy", "bit_accuracy", percent),
+        Column("loss, mean of the last 100", "final_loss_mean_100"),
+        Column("largest gradient norm", "max_grad_norm"),
+    ),
+)
+SEQ2SEQ = Table(
+    "variants",
+    (
+        Column("free-running MSE", "free_running_mse"),
+        Column("on the half-step grid", "shifted_free_running_mse"),
+        Column("teacher-forced val MSE", "val_mse"),
+        Column("parameters", "params", integer),
+    ),
+)
+LANGUAGE_MODEL = Table(
+    "model",
+    (
+        Column("valid perplexity", "valid_perplexity", number(4)),
+        Column("test perplexity", "test_perplexity", number(4)),
+        Column("epochs", "epochs", integer),
+        Column("training minutes", "train_seconds", lambda seconds: f"{seconds / 60:.1f}"),
+        Column("parameters", "params", integer),
+    ),
+    row_title="preset",
+    single=True,
+    sources=tuple(f"language_model/{preset}" for preset in ("default", "course", "small", "long")),
+)
+SPOKEN_DIGITS = Table(
+    "models",
+    (
+        Column("parameters", "params", integer),
+        Column("val accuracy", "val_accuracy", percent),
+        Column("test accuracy", "test_accuracy", percent),
+    ),
+    row_title="model",
+    extra_rows=("ensemble",),
+)
+SPOKEN_DIGITS_SPEAKERS = Table(
+    "models",
+    (
+        Column("mean over the 5 held-out speakers", "test_accuracy", percent),
+        *(
+            Column(speaker, f"folds.{speaker}", percent)
+            for speaker in ("george", "jackson", "nicolas", "theo", "yweweler")
+        ),
+        Column("val accuracy (held-in speakers)", "val_accuracy", percent),
+    ),
+    row_title="model",
+    extra_rows=("ensemble",),
+)
+COURSE_DIGITS = Table(
+    "models",
+    (
+        Column("test accuracy", "test_accuracy", percent),
+        Column("val accuracy", "val_accuracy", percent),
+        Column("parameters", "params", integer),
+    ),
+    row_title="model",
+)
+CLIPPING_STUDY = Table(
+    "clipping_study.runs",
+    (
+        Column("median gradient norm", "gradient_norm.median", number(3)),
+        Column("largest gradient norm", "gradient_norm.max", number(3)),
+        Column("non-finite steps", "gradient_norm.nonfinite_steps", integer),
+        Column("val accuracy", "val_accuracy", percent),
+    ),
+    row_title="clipping",
+    sources=("bidirectional/course",),
+)
+ACTIVATIONS = Table(
+    "functions",
+    (
+        Column("max abs error, value", "max_abs_error_value", number(2)),
+        Column("max abs error, derivative", "max_abs_error_derivative", number(2)),
+    ),
+    row_title="function",
+)
 
 # "<lab>/<run>": the files results/<lab>/<run>-seed<N>.json and how to show them.
 TABLES = {
@@ -193,19 +230,27 @@ def render(table, runs):
     for source, by_seed in runs.items():
         lab, run = source.split("/")
         seeds = list(by_seed)
-        captions.append(f"`results/{lab}/{run}-seed*.json`: {_seeds(seeds)} ({len(seeds)} "
-                        f"run{'s' if len(seeds) > 1 else ''})")
+        captions.append(
+            f"`results/{lab}/{run}-seed*.json`: {_seeds(seeds)} ({len(seeds)} "
+            f"run{'s' if len(seeds) > 1 else ''})"
+        )
         rows_by_seed = [table.rows_of(metrics, run) for metrics in by_seed.values()]
         for row in rows_by_seed[0]:
             cells = []
             for column in table.columns:
-                values = [column.value(seed_rows[row]) for seed_rows in rows_by_seed
-                          if row in seed_rows]
+                values = [
+                    column.value(seed_rows[row]) for seed_rows in rows_by_seed if row in seed_rows
+                ]
                 cells.append(cell(values, column.format))
             rows.append("| " + " | ".join([f"`{row}`", *cells]) + " |")
     several = any(len(by_seed) > 1 for by_seed in runs.values())
-    spread = ("mean (min–max) over the seeds" if several
-              else "one seed each" if len(runs) > 1 else "one seed")
+    spread = (
+        "mean (min–max) over the seeds"
+        if several
+        else "one seed each"
+        if len(runs) > 1
+        else "one seed"
+    )
     lines = [
         f"*{'; '.join(captions)}; {spread}.*",
         "",
@@ -222,14 +267,17 @@ def update(readme_text, results_dir):
     Raises:
         ValueError: for a marker naming no entry of `TABLES`, or a table without results.
     """
+
     def replace(match):
         key = match.group("key")
         if key not in TABLES:
-            raise ValueError(f"README marker names an unknown table {key!r}: one of "
-                             f"{', '.join(TABLES)}")
+            raise ValueError(
+                f"README marker names an unknown table {key!r}: one of {', '.join(TABLES)}"
+            )
         table = TABLES[key]
-        body = render(table, {source: load_runs(results_dir, source)
-                              for source in table.sources or (key,)})
+        body = render(
+            table, {source: load_runs(results_dir, source) for source in table.sources or (key,)}
+        )
         return match.group(1) + body + match.group(4)
 
     return MARKER.sub(replace, readme_text)
@@ -237,17 +285,23 @@ def update(readme_text, results_dir):
 
 def stale_tables(readme_text, results_dir):
     """The keys of the tables whose README text differs from what the results give."""
-    fresh = {m.group("key"): m.group("body") for m in MARKER.finditer(update(readme_text,
-                                                                                results_dir))}
-    return [m.group("key") for m in MARKER.finditer(readme_text)
-            if fresh[m.group("key")] != m.group("body")]
+    fresh = {
+        m.group("key"): m.group("body") for m in MARKER.finditer(update(readme_text, results_dir))
+    }
+    return [
+        m.group("key")
+        for m in MARKER.finditer(readme_text)
+        if fresh[m.group("key")] != m.group("body")
+    ]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tools.readme_results",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 when a table is stale")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.readme_results", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when a table is stale"
+    )
     parser.add_argument("--readme", type=pathlib.Path, default=REPO / "README.md")
     parser.add_argument("--results", type=pathlib.Path, default=REPO / "results")
     args = parser.parse_args(argv)
@@ -260,13 +314,18 @@ def main(argv=None):
         return 1
     if args.check:
         if stale:
-            print(f"readme_results: stale README tables: {', '.join(stale)} (run python -m "
-                  "tools.readme_results)", file=sys.stderr)
+            print(
+                f"readme_results: stale README tables: {', '.join(stale)} (run python -m "
+                "tools.readme_results)",
+                file=sys.stderr,
+            )
             return 1
         return 0
     args.readme.write_text(fresh, encoding="utf-8")
-    print(f"{len(MARKER.findall(fresh))} tables rendered; {len(stale)} changed"
-          + (f": {', '.join(stale)}" if stale else ""))
+    print(
+        f"{len(MARKER.findall(fresh))} tables rendered; {len(stale)} changed"
+        + (f": {', '.join(stale)}" if stale else "")
+    )
     return 0
 
 

@@ -9,8 +9,11 @@ from labs.bidirectional.train import batches
 from models.gradient_norm import GradientNormModel, StepLogger
 from models.spoken_digit import build_course_model
 
-CLIPPING_STUDY = {"no clipping": None, "clipvalue 0.5": {"clipvalue": 0.5},
-                  "clipnorm 1.0": {"clipnorm": 1.0}}
+CLIPPING_STUDY = {
+    "no clipping": None,
+    "clipvalue 0.5": {"clipvalue": 0.5},
+    "clipnorm 1.0": {"clipnorm": 1.0},
+}
 QUICK_STUDY_STEPS = 4  # training steps per run under --quick
 
 
@@ -39,11 +42,19 @@ def clipping_study(course, splits, *, seed, quick=False):
         course_lstm = build_course_model("lstm_clip")
         model = GradientNormModel(course_lstm.inputs, course_lstm.outputs)
         model.set_weights(initial_weights)
-        model.compile(optimizer=keras.optimizers.Adam(course.learning_rate, **(clipping or {})),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(course.learning_rate, **(clipping or {})),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         logger = StepLogger()
-        model.fit(train, epochs=course.epochs, callbacks=[logger], shuffle=False,
-                  verbose=kit.fit_verbosity())
+        model.fit(
+            train,
+            epochs=course.epochs,
+            callbacks=[logger],
+            shuffle=False,
+            verbose=kit.fit_verbosity(),
+        )
         _, val_accuracy = model.evaluate(validation, verbose=0)
         per_step[label] = logger.values
         norms = np.array(logger.values["gradient_norm"])

@@ -18,12 +18,18 @@ DEFAULT_MODEL = pathlib.Path("runs") / LAB / "models" / "best.keras"  # what the
 def add_parser(subparsers):
     """Adds the `predict` subcommand to the lab's `subparsers`."""
     parser = subparsers.add_parser(
-        "predict", help="classify your own wav files with saved models",
-        description="Classify spoken-digit wav files (PCM, any rate, mono or stereo, any length).")
-    parser.add_argument("--model", type=pathlib.Path, action="append",
-                        help=f"a saved model (default: {DEFAULT_MODEL}, which the default run "
-                             "saves: the best by validation of its models and their vote); "
-                             "give it several times to average the models' probabilities")
+        "predict",
+        help="classify your own wav files with saved models",
+        description="Classify spoken-digit wav files (PCM, any rate, mono or stereo, any length).",
+    )
+    parser.add_argument(
+        "--model",
+        type=pathlib.Path,
+        action="append",
+        help=f"a saved model (default: {DEFAULT_MODEL}, which the default run "
+        "saves: the best by validation of its models and their vote); "
+        "give it several times to average the models' probabilities",
+    )
     parser.add_argument("wavs", nargs="+", type=pathlib.Path, help="wav files to classify")
     return parser
 
@@ -43,8 +49,10 @@ def predict(args):
     """
     if not args.model:
         if not DEFAULT_MODEL.is_file():
-            raise kit.LabError(f"no model at {DEFAULT_MODEL}: train one first with "
-                               f"`python -m labs.{LAB}`, or pass --model PATH")
+            raise kit.LabError(
+                f"no model at {DEFAULT_MODEL}: train one first with "
+                f"`python -m labs.{LAB}`, or pass --model PATH"
+            )
         args.model = [DEFAULT_MODEL]
     models = [_load_model(path) for path in args.model]
     clips, failures = {}, 0  # path -> trimmed waveform

@@ -31,18 +31,24 @@ def batches(splits, config, seed):
     """(train, validation, test) batched datasets in the input format of the preset's models."""
     if config.course_models:
         # The course feeds the splits in file order, unshuffled.
-        return tuple(course_batches(ds, config.batch_size)
-                     for ds in (splits.train, splits.validation, splits.test))
-    return (waveform_batches(splits.train, config.batch_size, shuffle_seed=seed),
-            waveform_batches(splits.validation, 64), waveform_batches(splits.test, 64))
+        return tuple(
+            course_batches(ds, config.batch_size)
+            for ds in (splits.train, splits.validation, splits.test)
+        )
+    return (
+        waveform_batches(splits.train, config.batch_size, shuffle_seed=seed),
+        waveform_batches(splits.validation, 64),
+        waveform_batches(splits.test, 64),
+    )
 
 
 def optimizer(config, clipping, steps):
     """The preset's optimizer: the course's plain Adam, or AdamW with a cosine decay."""
     if config.weight_decay:
         schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
-        return keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay,
-                                      **(clipping or {}))
+        return keras.optimizers.AdamW(
+            schedule, weight_decay=config.weight_decay, **(clipping or {})
+        )
     return keras.optimizers.Adam(config.learning_rate, **(clipping or {}))
 
 
@@ -66,21 +72,37 @@ def train_and_evaluate(experiment, label, name, config, splits, clipping, seed):
         clipping = clipping or COURSE_CLIPPING.get(name)
 
     def build():
-        model = (build_course_model(name) if config.course_models
-                 else build_modern_model(name, config.front_end))
+        model = (
+            build_course_model(name)
+            if config.course_models
+            else build_modern_model(name, config.front_end)
+        )
         steps = config.epochs * int(train.cardinality())
-        model.compile(optimizer=optimizer(config, clipping, steps),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=optimizer(config, clipping, steps),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         return model
 
     callbacks = []
     if config.patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            "val_loss", patience=config.patience, restore_best_weights=True))
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                "val_loss", patience=config.patience, restore_best_weights=True
+            )
+        )
     result = experiment.fit(
-        label, build, train, epochs=config.epochs, validation=validation, callbacks=callbacks,
-        shuffle=False, hint=f"lower --learning-rate (now {config.learning_rate:g}) or clip the "
-                            "gradients, e.g. --clipnorm 1")
+        label,
+        build,
+        train,
+        epochs=config.epochs,
+        validation=validation,
+        callbacks=callbacks,
+        shuffle=False,
+        hint=f"lower --learning-rate (now {config.learning_rate:g}) or clip the "
+        "gradients, e.g. --clipnorm 1",
+    )
     # Validation probabilities choose the best model (the vote's are their mean); the test split
     # is used once, for the accuracy and the confusion matrix.
     val_labels, val_probabilities = labels_and_probabilities(result.model, validation)
@@ -93,8 +115,9 @@ def train_and_evaluate(experiment, label, name, config, splits, clipping, seed):
         "test_accuracy": accuracy(test_probabilities, test_labels),
         "clipping": clipping,
     }
-    return TrainedModel(result.model, metrics, test_labels, test_probabilities, val_labels,
-                        val_probabilities)
+    return TrainedModel(
+        result.model, metrics, test_labels, test_probabilities, val_labels, val_probabilities
+    )
 
 
 def labels_and_probabilities(model, batches):
@@ -116,8 +139,9 @@ def summarise(runs, models, folds):
         if folds != [None]:
             for key in ("epochs", "epoch_seconds", "val_accuracy", "test_accuracy"):
                 entry[key] = round(float(np.mean([r[key] for r in results])), 4)
-            entry["folds"] = {fold: result["test_accuracy"]
-                              for fold, result in zip(folds, results, strict=True)}
+            entry["folds"] = {
+                fold: result["test_accuracy"] for fold, result in zip(folds, results, strict=True)
+            }
         summary[name] = entry
     return summary
 
@@ -136,8 +160,7 @@ def vote(runs, models, fold):
         "test_accuracy": accuracy(test_probabilities, labels),
     }
     model = build_ensemble([run.model for run in members])
-    return TrainedModel(model, metrics, labels, test_probabilities, val_labels,
-                        val_probabilities)
+    return TrainedModel(model, metrics, labels, test_probabilities, val_labels, val_probabilities)
 
 
 def ensemble(runs, models, folds):

@@ -25,8 +25,9 @@ import numpy as np
 from labs.data.errors import DataError
 from labs.data.files import get_file
 
-ORIGIN = ("https://raw.githubusercontent.com/oreilly-japan/deep-learning-from-scratch-2/"
-          "master/dataset/")
+ORIGIN = (
+    "https://raw.githubusercontent.com/oreilly-japan/deep-learning-from-scratch-2/master/dataset/"
+)
 SHA256 = {
     "date": "62e66a301ce8537868e725512d2a45663fc366526b7e42028cb703bda2b1c79a",
     "addition": "34e0746f5014c11311c9452ee9050bf14e38eca44ec4aaf4d81eba2b38674009",
@@ -89,15 +90,18 @@ class CharacterTask:
             raise DataError("empty question: give e.g. 'march 3, 2007' or '16+75'")
         longest = self.question_length - self.padding
         if len(text) > longest:
-            raise DataError(f"{text!r} is {len(text)} characters long; the {self.name} task's "
-                            f"questions have at most {longest}")
+            raise DataError(
+                f"{text!r} is {len(text)} characters long; the {self.name} task's "
+                f"questions have at most {longest}"
+            )
         unknown = sorted(set(text) - set(self.vocabulary))
         if unknown:
-            raise DataError(f"{text!r} has characters outside the {self.name} vocabulary: "
-                            f"{''.join(unknown)!r} (it knows {''.join(sorted(self.vocabulary))!r})")
+            raise DataError(
+                f"{text!r} has characters outside the {self.name} vocabulary: "
+                f"{''.join(unknown)!r} (it knows {''.join(sorted(self.vocabulary))!r})"
+            )
         lookup = {char: index for index, char in enumerate(self.vocabulary)}
-        return np.array([lookup[char] for char in text.ljust(self.question_length, PAD)],
-                        np.int32)
+        return np.array([lookup[char] for char in text.ljust(self.question_length, PAD)], np.int32)
 
     def decode(self, ids):
         """The text of `ids` (one sequence), padding and all."""
@@ -115,8 +119,9 @@ def vocabulary_only(name, vocabulary, question_length, answer_length, padding=0)
     """
     questions = np.zeros((0, question_length), np.int32)
     answers = np.zeros((0, answer_length), np.int32)
-    return CharacterTask(name, tuple(vocabulary), questions, answers, questions, answers,
-                         questions, answers, padding)
+    return CharacterTask(
+        name, tuple(vocabulary), questions, answers, questions, answers, questions, answers, padding
+    )
 
 
 def read_lines(path):
@@ -185,8 +190,17 @@ def load_task(name, manual_dir=None, validation_size=2000, padding=0):
     if not 0 <= validation_size < split_at:
         raise DataError(f"validation_size must be in [0, {split_at}), got {validation_size}")
     carve = split_at - validation_size
-    return CharacterTask(name, vocabulary, x[:carve], t[:carve], x[carve:split_at],
-                         t[carve:split_at], x[split_at:], t[split_at:], padding)
+    return CharacterTask(
+        name,
+        vocabulary,
+        x[:carve],
+        t[:carve],
+        x[carve:split_at],
+        t[carve:split_at],
+        x[split_at:],
+        t[split_at:],
+        padding,
+    )
 
 
 def examples_of_each_format(task, count):
@@ -197,8 +211,11 @@ def examples_of_each_format(task, count):
     """
     shapes = {}
     for index, row in enumerate(task.x_test):
-        shape = re.sub(r"[a-z]+", "a", re.sub(r"[A-Z]+", "A", re.sub(
-            r"[0-9]+", "9", task.decode(row).rstrip())))
+        shape = re.sub(
+            r"[a-z]+",
+            "a",
+            re.sub(r"[A-Z]+", "A", re.sub(r"[0-9]+", "9", task.decode(row).rstrip())),
+        )
         shapes.setdefault(shape, []).append(index)
     ranked = sorted(shapes.values(), key=len, reverse=True)
     return [rows[0] for rows in ranked[:count]]

@@ -70,20 +70,30 @@ def get_file(dataset, filename, origin, file_hash, manual_dir=None):
             raise DataError(
                 f"{filename} not found in {manual_dir}/{dataset}/ or {manual_dir}/: --manual-dir "
                 f"(or LABS_MANUAL_DIR) must name a folder holding it, or a folder of dataset "
-                "folders such as ../shared/data")
+                "folders such as ../shared/data"
+            )
         path = folder / filename
         if sha256(path) != file_hash:
-            raise DataError(f"{path} has the wrong sha256 (corrupt or another version of "
-                            f"{dataset}): replace it with the original from {origin}")
+            raise DataError(
+                f"{path} has the wrong sha256 (corrupt or another version of "
+                f"{dataset}): replace it with the original from {origin}"
+            )
         return path
     import keras
 
     try:
-        return pathlib.Path(keras.utils.get_file(
-            filename, origin, file_hash=file_hash, hash_algorithm="sha256",
-            cache_subdir=f"datasets/{dataset}"))
+        return pathlib.Path(
+            keras.utils.get_file(
+                filename,
+                origin,
+                file_hash=file_hash,
+                hash_algorithm="sha256",
+                cache_subdir=f"datasets/{dataset}",
+            )
+        )
     except Exception as error:  # noqa: BLE001 - network and checksum failures alike
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(
             f"cannot download {filename} ({reason}): offline, pass --manual-dir DIR (or set "
-            f"LABS_MANUAL_DIR=DIR) with DIR/{dataset}/{filename} or DIR/{filename}") from None
+            f"LABS_MANUAL_DIR=DIR) with DIR/{dataset}/{filename} or DIR/{filename}"
+        ) from None

@@ -24,8 +24,10 @@ from labs.data.files import manual_folder
 DATASETS = ("fashion_mnist", "mnist")
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"  # the same file name in both datasets
 # Where tfds downloads each dataset from: reachable means tfds can download it.
-_DOWNLOAD_HOSTS = {"fashion_mnist": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80),
-                   "mnist": ("storage.googleapis.com", 443)}
+_DOWNLOAD_HOSTS = {
+    "fashion_mnist": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80),
+    "mnist": ("storage.googleapis.com", 443),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,8 +47,16 @@ class ImageSplits:
     name: str  # "fashion_mnist" or "mnist"
 
 
-def load_images(dataset="fashion_mnist", *, manual_dir=None, data_dir=None, validation=5000,
-                train_size=None, validation_size=None, test_size=None):
+def load_images(
+    dataset="fashion_mnist",
+    *,
+    manual_dir=None,
+    data_dir=None,
+    validation=5000,
+    train_size=None,
+    validation_size=None,
+    test_size=None,
+):
     """Loads Fashion-MNIST or MNIST through `tfds.load`, preparing it from `manual_dir` if given.
 
     Args:
@@ -76,15 +86,25 @@ def load_images(dataset="fashion_mnist", *, manual_dir=None, data_dir=None, vali
     builder = tfds.builder(dataset, data_dir=data_dir)
     download_kwargs = {} if builder.is_prepared() else _download_kwargs(dataset, manual_dir)
     end = 60000 - validation
-    splits = [f"train[:{min(end, train_size or end)}]",
-              f"train[{end}:{min(60000, end + (validation_size or validation))}]",
-              f"test[:{test_size}]" if test_size else "test"]
+    splits = [
+        f"train[:{min(end, train_size or end)}]",
+        f"train[{end}:{min(60000, end + (validation_size or validation))}]",
+        f"test[:{test_size}]" if test_size else "test",
+    ]
     try:
-        loaded = tfds.load(dataset, split=splits, as_supervised=True, batch_size=-1,
-                           data_dir=data_dir, download_and_prepare_kwargs=download_kwargs)
+        loaded = tfds.load(
+            dataset,
+            split=splits,
+            as_supervised=True,
+            batch_size=-1,
+            data_dir=data_dir,
+            download_and_prepare_kwargs=download_kwargs,
+        )
     except NonMatchingChecksumError:
-        raise DataError(f"the {dataset} files in the manual dir have the wrong checksum (corrupt "
-                        f"or another dataset's): replace them with the originals") from None
+        raise DataError(
+            f"the {dataset} files in the manual dir have the wrong checksum (corrupt "
+            f"or another dataset's): replace them with the originals"
+        ) from None
     except OSError as error:  # network errors from a download are OSErrors too
         raise DataError(f"could not prepare {dataset}: {error}") from None
     arrays = []
@@ -107,17 +127,20 @@ def _download_kwargs(dataset, manual_dir):
         raise DataError(
             "mnist is not prepared, not in the manual dir and there is no network to download "
             "it: use --dataset fashion_mnist (staged in ../shared/data), or pass --manual-dir "
-            "DIR with DIR/mnist/ holding the four MNIST .gz files")
+            "DIR with DIR/mnist/ holding the four MNIST .gz files"
+        )
     if manual_dir is not None:
         raise DataError(
             f"{TRAIN_IMAGES} not found in {manual_dir}/{dataset}/ or {manual_dir}/: "
             "--manual-dir (or LABS_MANUAL_DIR) must name the folder holding the four "
-            "Fashion-MNIST .gz files, or a folder of dataset folders such as ../shared/data")
+            "Fashion-MNIST .gz files, or a folder of dataset folders such as ../shared/data"
+        )
     if not _online(dataset):
         raise DataError(
             f"{dataset} is not prepared and there is no network to download it: pass "
             f"--manual-dir DIR (or set LABS_MANUAL_DIR=DIR) with DIR/{dataset}/ holding its "
-            "four .gz files")
+            "four .gz files"
+        )
     return {}
 
 

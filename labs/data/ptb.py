@@ -88,8 +88,9 @@ def load_ptb(manual_dir=None):
     words = {}
     for part, file_hash in SHA256.items():
         filename = f"ptb.{part}.txt"
-        words[part] = read_words(get_file("ptb", filename, ORIGIN + filename, file_hash,
-                                          manual_dir=manual_dir))
+        words[part] = read_words(
+            get_file("ptb", filename, ORIGIN + filename, file_hash, manual_dir=manual_dir)
+        )
     counter = collections.Counter(words["train"])
     first_use = {}
     for index, word in enumerate(words["train"]):
@@ -97,7 +98,9 @@ def load_ptb(manual_dir=None):
     vocabulary = tuple(sorted(counter, key=lambda word: (-counter[word], first_use[word])))
     lookup = {word: index for index, word in enumerate(vocabulary)}
     # valid and test use the training vocabulary only (PTB's are identical by construction).
-    ids = {part: np.array([lookup[word] for word in tokens], np.int32)
-           for part, tokens in words.items()}
+    ids = {
+        part: np.array([lookup[word] for word in tokens], np.int32)
+        for part, tokens in words.items()
+    }
     counts = np.array([counter[word] for word in vocabulary], np.int64)
     return PennTreebank(ids["train"], ids["valid"], ids["test"], vocabulary, counts)

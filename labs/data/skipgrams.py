@@ -147,8 +147,9 @@ def cbow_windows(ids, window, rng, pad_id, dynamic=True, edges=True):
     """
     ids = np.asarray(ids, np.int32)
     sizes = window_sizes(len(ids), window, dynamic, rng)
-    padded = np.concatenate([np.full(window, pad_id, np.int32), ids,
-                             np.full(window, pad_id, np.int32)])
+    padded = np.concatenate(
+        [np.full(window, pad_id, np.int32), ids, np.full(window, pad_id, np.int32)]
+    )
     positions = np.arange(len(ids))
     offsets = [*range(-window, 0), *range(1, window + 1)]
     contexts = np.stack([padded[positions + window + offset] for offset in offsets], axis=1)
@@ -182,8 +183,21 @@ class Word2VecData:
         epochs_drawn: how many epochs the dataset has produced so far.
     """
 
-    def __init__(self, ids, counts, *, model, window, negatives, sample, batch_size, seed,
-                 dynamic_window=True, shuffle=True, edges=True):
+    def __init__(
+        self,
+        ids,
+        counts,
+        *,
+        model,
+        window,
+        negatives,
+        sample,
+        batch_size,
+        seed,
+        dynamic_window=True,
+        shuffle=True,
+        edges=True,
+    ):
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {model!r}")
         self.ids = np.asarray(ids, np.int32)
@@ -217,8 +231,9 @@ class Word2VecData:
         if self.model == "skipgram":
             targets, contexts = skipgram_pairs(ids, self.window, rng, self.dynamic_window)
         else:
-            targets, contexts = cbow_windows(ids, self.window, rng, self.pad_id,
-                                             self.dynamic_window, self.edges)
+            targets, contexts = cbow_windows(
+                ids, self.window, rng, self.pad_id, self.dynamic_window, self.edges
+            )
         if self.shuffle:
             order = rng.permutation(len(targets))
             targets, contexts = targets[order], contexts[order]
@@ -231,9 +246,14 @@ class Word2VecData:
         size = self.batch_size
         for start in range(0, len(targets) - size + 1, size):
             negatives = self.sampler.sample((size, self.negatives), rng)  # (batch, negatives)
-            yield ({"target": targets[start:start + size],
-                    "context": contexts[start:start + size],
-                    "negatives": negatives}, self.labels)
+            yield (
+                {
+                    "target": targets[start : start + size],
+                    "context": contexts[start : start + size],
+                    "negatives": negatives,
+                },
+                self.labels,
+            )
 
     def dataset(self):
         """The `tf.data.Dataset` of batches; each pass over it (each Keras epoch) is a new epoch."""
@@ -241,10 +261,14 @@ class Word2VecData:
 
         size, window = self.batch_size, self.window
         context_shape = (size,) if self.model == "skipgram" else (size, 2 * window)
-        signature = ({"target": tf.TensorSpec((size,), tf.int32),
-                      "context": tf.TensorSpec(context_shape, tf.int32),
-                      "negatives": tf.TensorSpec((size, self.negatives), tf.int32)},
-                     tf.TensorSpec((size, self.negatives + 1), tf.float32))
+        signature = (
+            {
+                "target": tf.TensorSpec((size,), tf.int32),
+                "context": tf.TensorSpec(context_shape, tf.int32),
+                "negatives": tf.TensorSpec((size, self.negatives), tf.int32),
+            },
+            tf.TensorSpec((size, self.negatives + 1), tf.float32),
+        )
         # Batches are cut in numpy (one Python call a batch, not one a pair); prefetching lets
         # the next batches be drawn while the model trains on this one.
         return tf.data.Dataset.from_generator(self.batches, output_signature=signature).prefetch(8)

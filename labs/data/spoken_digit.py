@@ -184,8 +184,10 @@ def course_batches(dataset, batch_size=8, num_samples=1000):
         audio = tf.cast(pad_or_truncate(example["audio"], num_samples), tf.float32)
         return tf.reshape(audio, (num_samples, 1)), tf.reshape(example["label"], (1,))
 
-    return dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(
-        tf.data.AUTOTUNE
+    return (
+        dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
     )
 
 
@@ -205,6 +207,8 @@ def waveform_batches(dataset, batch_size=32, num_samples=SAMPLE_RATE, shuffle_se
 
     if shuffle_seed is not None:
         dataset = dataset.shuffle(4096, seed=shuffle_seed, reshuffle_each_iteration=True)
-    return dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(
-        tf.data.AUTOTUNE
+    return (
+        dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
     )

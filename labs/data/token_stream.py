@@ -98,8 +98,10 @@ def stream_batches(tokens, batch_size, unroll, *, pad=False):
         length = pairs // batch_size
         steps = length // unroll
     if steps == 0 or pairs <= 0:
-        raise DataError(f"a text of {len(tokens)} tokens is too short for one batch of "
-                        f"{batch_size} streams x {unroll} steps")
+        raise DataError(
+            f"a text of {len(tokens)} tokens is too short for one batch of "
+            f"{batch_size} streams x {unroll} steps"
+        )
     padded = steps * unroll  # positions per stream, padding included
     inputs = np.zeros((batch_size, padded), np.int32)
     targets = np.zeros((batch_size, padded), np.int32)
@@ -110,7 +112,7 @@ def stream_batches(tokens, batch_size, unroll, *, pad=False):
         stop = min(start + length, pairs, start + padded)
         count = max(0, stop - start)
         inputs[row, :count] = tokens[start:stop]
-        targets[row, :count] = tokens[start + 1:stop + 1]
+        targets[row, :count] = tokens[start + 1 : stop + 1]
         weights[row, :count] = 1.0
 
     def blocks(array):  # (batch, steps * unroll) -> (steps, batch, unroll)

@@ -34,9 +34,21 @@ import importlib
 
 # Imported on first use, so that `--help` and a bad flag answer before TensorFlow starts.
 _EXPORTS = {
-    "labs.kit.cli": ("LabArgumentParser", "LabError", "configure", "fit_verbosity",
-                     "import_quietly", "make_parser", "names", "positive_float", "positive_int",
-                     "quiet_libraries", "run", "seed_everything", "subcommand"),
+    "labs.kit.cli": (
+        "LabArgumentParser",
+        "LabError",
+        "configure",
+        "fit_verbosity",
+        "import_quietly",
+        "make_parser",
+        "names",
+        "positive_float",
+        "positive_int",
+        "quiet_libraries",
+        "run",
+        "seed_everything",
+        "subcommand",
+    ),
     "labs.kit.experiment": ("Experiment",),
     "labs.kit.outputs": ("envelope", "report_outputs", "write_history_csv", "write_json"),
     "labs.kit.plotting": ("plot_histories", "plt", "save_figure"),

@@ -96,7 +96,8 @@ def names(choices):
         unknown = [name for name in picked if name not in choices]
         if unknown or not picked:
             raise argparse.ArgumentTypeError(
-                f"{text!r}: expected a comma-separated list of {', '.join(choices)}")
+                f"{text!r}: expected a comma-separated list of {', '.join(choices)}"
+            )
         return picked
 
     parse.__name__ = "names"  # argparse names the type in its message
@@ -108,8 +109,9 @@ def _config_fields(presets):
     return {field.name for field in dataclasses.fields(config)}
 
 
-def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=False,
-                tensorboard=False):
+def make_parser(
+    lab, doc, presets, *, default_preset=None, data=None, strategy=False, tensorboard=False
+):
     """Builds the command line every lab shares; the lab adds its own flags after.
 
     `--epochs`, `--batch-size` and `--learning-rate` are offered only where the presets have a
@@ -131,50 +133,78 @@ def make_parser(lab, doc, presets, *, default_preset=None, data=None, strategy=F
         A `LabArgumentParser`.
     """
     parser = LabArgumentParser(
-        prog=f"python -m labs.{lab}", description=doc,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog=f"python -m labs.{lab}",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
-        "--preset", choices=list(presets), default=default_preset or next(iter(presets)),
-        help="settings to start from: %(choices)s (default: %(default)s)")
+        "--preset",
+        choices=list(presets),
+        default=default_preset or next(iter(presets)),
+        help="settings to start from: %(choices)s (default: %(default)s)",
+    )
     fields = _config_fields(presets)
     if "epochs" in fields:
         parser.add_argument("--epochs", type=positive_int, help="override the preset's epochs")
     if "batch_size" in fields:
-        parser.add_argument("--batch-size", type=positive_int,
-                            help="override the preset's batch size")
+        parser.add_argument(
+            "--batch-size", type=positive_int, help="override the preset's batch size"
+        )
     if "learning_rate" in fields:
-        parser.add_argument("--learning-rate", type=positive_float,
-                            help="override the preset's (peak) learning rate")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed for every random choice (default: 0)")
+        parser.add_argument(
+            "--learning-rate",
+            type=positive_float,
+            help="override the preset's (peak) learning rate",
+        )
     parser.add_argument(
-        "--output-dir", type=pathlib.Path, default=pathlib.Path("runs") / lab,
-        help="where metrics.json, history.csv, plots and models go (default: %(default)s)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smallest run that still exercises every code path")
+        "--seed", type=int, default=0, help="seed for every random choice (default: 0)"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=pathlib.Path,
+        default=pathlib.Path("runs") / lab,
+        help="where metrics.json, history.csv, plots and models go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smallest run that still exercises every code path"
+    )
     parser.add_argument("--no-plots", action="store_true", help="skip writing PNG plots")
-    parser.add_argument("--verbose", action="store_true",
-                        help="show TensorFlow's and other libraries' log messages and warnings")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's and other libraries' log messages and warnings",
+    )
     if data is not None:
         parser.add_argument(
-            "--manual-dir", type=pathlib.Path, default=os.environ.get("LABS_MANUAL_DIR") or None,
+            "--manual-dir",
+            type=pathlib.Path,
+            default=os.environ.get("LABS_MANUAL_DIR") or None,
             help="offline: a folder holding the dataset's files, or a folder of dataset folders "
-                 "such as ../shared/data (env LABS_MANUAL_DIR)")
+            "such as ../shared/data (env LABS_MANUAL_DIR)",
+        )
     if data == "tfds":
         parser.add_argument(
-            "--data-dir", type=pathlib.Path, default=os.environ.get("TFDS_DATA_DIR") or None,
-            help="where tfds keeps prepared datasets (env TFDS_DATA_DIR; tfds default otherwise)")
+            "--data-dir",
+            type=pathlib.Path,
+            default=os.environ.get("TFDS_DATA_DIR") or None,
+            help="where tfds keeps prepared datasets (env TFDS_DATA_DIR; tfds default otherwise)",
+        )
     if strategy:
         parser.add_argument(
-            "--strategy", choices=STRATEGIES, default="default",
+            "--strategy",
+            choices=STRATEGIES,
+            default="default",
             help="default: one device; mirrored: tf.distribute.MirroredStrategy over every GPU "
-                 "(every logical CPU without one), --batch-size being the global batch "
-                 "(default: %(default)s)")
+            "(every logical CPU without one), --batch-size being the global batch "
+            "(default: %(default)s)",
+        )
     if tensorboard:
         parser.add_argument(
-            "--tensorboard", action="store_true",
+            "--tensorboard",
+            action="store_true",
             help="also log per-epoch scalars to <output-dir>/tensorboard/<model>/ "
-                 "(view: tensorboard --logdir <output-dir>/tensorboard)")
+            "(view: tensorboard --logdir <output-dir>/tensorboard)",
+        )
     return parser
 
 
@@ -214,8 +244,11 @@ def configure(config, args):
     """
     if getattr(args, "quick", False):
         config = config.quick()
-    overrides = {name: getattr(args, name) for name in TRAINING_FLAGS
-                 if getattr(args, name, None) is not None}
+    overrides = {
+        name: getattr(args, name)
+        for name in TRAINING_FLAGS
+        if getattr(args, name, None) is not None
+    }
     if not getattr(args, "verbose", True):
         quiet_libraries()
     return dataclasses.replace(config, **overrides)
@@ -339,8 +372,9 @@ def run(main):
     """
     script = pathlib.Path(sys.argv[0] if sys.argv and sys.argv[0] else "lab")
     prog = script.parent.name if script.stem == "__main__" else script.stem  # a lab package
-    previous = {signum: signal.signal(signum, _interrupt)
-                for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         main()
     except (LabError, DataError) as error:
@@ -349,8 +383,10 @@ def run(main):
     except Interrupted as interrupted:
         message = f"{prog}: interrupted; partial results are in {interrupted.out}/"
         if (interrupted.out / "backup").is_dir():
-            message += (f" and the training state in {interrupted.out / 'backup'}/: run the "
-                        "same command again to resume")
+            message += (
+                f" and the training state in {interrupted.out / 'backup'}/: run the "
+                "same command again to resume"
+            )
         print(f"\n{message}", file=sys.stderr)
         sys.exit(130)
     except KeyboardInterrupt:

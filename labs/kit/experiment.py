@@ -93,12 +93,21 @@ class Experiment:
         """
         seed_everything(self.args.seed)  # the same start, whatever trained before
         if getattr(self.args, "tensorboard", False):
-            kwargs["callbacks"] = [*kwargs.get("callbacks", ()),
-                                   report.tensorboard_callback(self.out, name)]
+            kwargs["callbacks"] = [
+                *kwargs.get("callbacks", ()),
+                report.tensorboard_callback(self.out, name),
+            ]
         print(f"\n== {name} ==")
-        result = training.fit(name, build_model, train, epochs=epochs, resume=self.resume,
-                              model_path=self.model_path(name) if save else None,
-                              strategy=self.strategy, **kwargs)
+        result = training.fit(
+            name,
+            build_model,
+            train,
+            epochs=epochs,
+            resume=self.resume,
+            model_path=self.model_path(name) if save else None,
+            strategy=self.strategy,
+            **kwargs,
+        )
         self.histories[name] = result.history
         return result
 
@@ -137,4 +146,3 @@ class Experiment:
             self._resume.complete()
         outputs.report_outputs(self.out)
         return metrics
-

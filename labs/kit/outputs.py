@@ -56,8 +56,7 @@ def write_json(path, data):
     path = pathlib.Path(path)
     temporary = path.with_name(path.name + ".tmp")
     with uninterruptible():
-        temporary.write_text(json.dumps(data, indent=2, default=_to_json) + "\n",
-                             encoding="utf-8")
+        temporary.write_text(json.dumps(data, indent=2, default=_to_json) + "\n", encoding="utf-8")
         os.replace(temporary, path)
     return path
 
@@ -67,8 +66,11 @@ def versions():
     import keras
     import tensorflow as tf
 
-    return {"tensorflow": tf.__version__, "keras": keras.__version__,
-            "python": platform.python_version()}
+    return {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def envelope(lab, args, config):
@@ -77,9 +79,14 @@ def envelope(lab, args, config):
     Returns:
         `{"lab", "preset", "seed", "quick", "config": the config as a dict, "versions"}`.
     """
-    return {"lab": lab, "preset": args.preset, "seed": args.seed,
-            "quick": bool(getattr(args, "quick", False)),
-            "config": dataclasses.asdict(config), "versions": versions()}
+    return {
+        "lab": lab,
+        "preset": args.preset,
+        "seed": args.seed,
+        "quick": bool(getattr(args, "quick", False)),
+        "config": dataclasses.asdict(config),
+        "versions": versions(),
+    }
 
 
 def write_history_csv(path, histories):
@@ -96,10 +103,15 @@ def write_history_csv(path, histories):
         for run, history in histories.items():
             epochs = max((len(values) for values in history.values()), default=0)
             for epoch in range(epochs):
-                values = [history.get(name, [])[epoch:epoch + 1] for name in metrics]
+                values = [history.get(name, [])[epoch : epoch + 1] for name in metrics]
                 # A metric missing for this epoch (e.g. val_ when not validated) is left blank.
-                writer.writerow([run, epoch + 1, *(
-                    "" if not v or v[0] is None else f"{v[0]:.6g}" for v in values)])
+                writer.writerow(
+                    [
+                        run,
+                        epoch + 1,
+                        *("" if not v or v[0] is None else f"{v[0]:.6g}" for v in values),
+                    ]
+                )
     return pathlib.Path(path)
 
 

@@ -22,8 +22,16 @@ def save_figure(fig, path, note=None):
     if note:
         # Below the drawn content's bounding box, so it never overlaps an axis label.
         bottom = fig.get_tightbbox().y0 / fig.get_figheight()  # inches -> figure fraction
-        fig.text(0.5, bottom - 0.01, note, ha="center", va="top", fontsize="small",
-                 color="0.35", style="italic")
+        fig.text(
+            0.5,
+            bottom - 0.01,
+            note,
+            ha="center",
+            va="top",
+            fontsize="small",
+            color="0.35",
+            style="italic",
+        )
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
@@ -50,8 +58,14 @@ def plot_histories(histories, metric, *, title, ylabel=None, log_scale=False):
             ax.plot(epochs, history[metric], color=color, marker=".", label=f"{run} train")
         if f"val_{metric}" in history:
             epochs = range(1, len(history[f"val_{metric}"]) + 1)
-            ax.plot(epochs, history[f"val_{metric}"], color=color, linestyle="--", marker=".",
-                    label=f"{run} validation")
+            ax.plot(
+                epochs,
+                history[f"val_{metric}"],
+                color=color,
+                linestyle="--",
+                marker=".",
+                label=f"{run} validation",
+            )
     ax.set(title=title, xlabel="epoch", ylabel=ylabel or metric)
     if log_scale:
         ax.set_yscale("log")

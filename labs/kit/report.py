@@ -82,10 +82,14 @@ def flatten(data, prefix=""):
 def _table(rows, caption, key="metric"):
     body = "\n".join(
         f'<tr><th scope="row">{html.escape(name)}</th>'
-        f'<td class="value">{html.escape(_format(value))}</td></tr>' for name, value in rows)
-    return (f'<table>\n<caption>{html.escape(caption)}</caption>\n'
-            f'<thead><tr><th scope="col">{key}</th><th scope="col">value</th></tr></thead>\n'
-            f"<tbody>\n{body}\n</tbody>\n</table>")
+        f'<td class="value">{html.escape(_format(value))}</td></tr>'
+        for name, value in rows
+    )
+    return (
+        f"<table>\n<caption>{html.escape(caption)}</caption>\n"
+        f'<thead><tr><th scope="col">{key}</th><th scope="col">value</th></tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody>\n</table>"
+    )
 
 
 def _link(path):
@@ -108,36 +112,52 @@ def write_index(out, command=None):
     out = pathlib.Path(out)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     lab = metrics.get("lab", out.name)
-    title = (f"{lab}: preset {metrics.get('preset')}, seed {metrics.get('seed')}"
-             + (" (--quick run: tiny data, few epochs)" if metrics.get("quick") else ""))
-    results = {k: v for k, v in metrics.items()
-               if k not in (*ENVELOPE_TABLES, "lab", "preset", "seed", "quick")}
-    files = sorted(p.relative_to(out) for p in out.rglob("*")
-                   if p.is_file() and not p.name.startswith(".") and p.name != INDEX
-                   and "tensorboard" not in p.relative_to(out).parts[:1])
+    title = f"{lab}: preset {metrics.get('preset')}, seed {metrics.get('seed')}" + (
+        " (--quick run: tiny data, few epochs)" if metrics.get("quick") else ""
+    )
+    results = {
+        k: v
+        for k, v in metrics.items()
+        if k not in (*ENVELOPE_TABLES, "lab", "preset", "seed", "quick")
+    }
+    files = sorted(
+        p.relative_to(out)
+        for p in out.rglob("*")
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name != INDEX
+        and "tensorboard" not in p.relative_to(out).parts[:1]
+    )
     figures = [p for p in files if p.suffix.lower() == ".png"]
     others = [p for p in files if p.suffix.lower() != ".png"]
 
     parts = [f"<h1>{html.escape(title)}</h1>"]
     if command:
-        parts.append(f'<h2>Command</h2>\n<pre><code class="command">{html.escape(command)}'
-                     "</code></pre>")
-    parts.append('<h2>Metrics</h2>\n' + _table(flatten(results), "metrics.json: results"))
+        parts.append(
+            f'<h2>Command</h2>\n<pre><code class="command">{html.escape(command)}</code></pre>'
+        )
+    parts.append("<h2>Metrics</h2>\n" + _table(flatten(results), "metrics.json: results"))
     for key, column in ENVELOPE_TABLES.items():
         if isinstance(metrics.get(key), dict):
             parts.append(_table(flatten(metrics[key]), f"metrics.json: {key}", column))
     if figures:
         parts.append("<h2>Plots</h2>")
-        parts.extend(f'<figure>\n<img src="{_link(p)}" alt="{_link(p)}">\n'
-                     f"<figcaption>{html.escape(p.as_posix())}</figcaption>\n</figure>"
-                     for p in figures)
+        parts.extend(
+            f'<figure>\n<img src="{_link(p)}" alt="{_link(p)}">\n'
+            f"<figcaption>{html.escape(p.as_posix())}</figcaption>\n</figure>"
+            for p in figures
+        )
     if others:
-        items = "\n".join(f'<li><a href="{_link(p)}">{html.escape(p.as_posix())}</a></li>'
-                          for p in others)
+        items = "\n".join(
+            f'<li><a href="{_link(p)}">{html.escape(p.as_posix())}</a></li>' for p in others
+        )
         parts.append(f"<h2>Files</h2>\n<ul>\n{items}\n</ul>")
-    page = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-            + "\n".join(parts) + "\n</body>\n</html>\n")
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(parts)
+        + "\n</body>\n</html>\n"
+    )
     path = out / INDEX
     path.write_text(page, encoding="utf-8")
     return path
@@ -155,13 +175,18 @@ def tensorboard_callback(out, run):
     if importlib.util.find_spec("tensorboard") is None:
         from labs.kit.cli import LabError
 
-        raise LabError("--tensorboard needs the tensorboard package: "
-                       "pip install -r requirements-notebooks.txt (or make notebooks)")
+        raise LabError(
+            "--tensorboard needs the tensorboard package: "
+            "pip install -r requirements-notebooks.txt (or make notebooks)"
+        )
     import keras
 
-    return keras.callbacks.TensorBoard(log_dir=str(pathlib.Path(out) / "tensorboard" / run),
-                                       histogram_freq=0, write_graph=False,
-                                       update_freq="epoch")
+    return keras.callbacks.TensorBoard(
+        log_dir=str(pathlib.Path(out) / "tensorboard" / run),
+        histogram_freq=0,
+        write_graph=False,
+        update_freq="epoch",
+    )
 
 
 def write_projector_config(folder, names):
@@ -186,8 +211,10 @@ def write_projector_config(folder, names):
         for file in (vectors, metadata):
             if not (folder / file).is_file():
                 raise FileNotFoundError(folder / file)
-        blocks.append(f'embeddings {{\n  tensor_name: "{name}"\n  tensor_path: "{vectors}"\n'
-                      f'  metadata_path: "{metadata}"\n}}\n')
+        blocks.append(
+            f'embeddings {{\n  tensor_name: "{name}"\n  tensor_path: "{vectors}"\n'
+            f'  metadata_path: "{metadata}"\n}}\n'
+        )
     path = folder / "projector_config.pbtxt"
     path.write_text("".join(blocks), encoding="utf-8")
     return path

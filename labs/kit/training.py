@@ -23,8 +23,16 @@ from labs.kit.cli import STRATEGIES, LabError, fit_verbosity, uninterruptible
 from labs.kit.outputs import write_json
 
 # Flags that do not change what is trained: a backup made without them still resumes.
-_NOT_TRAINING = {"output_dir", "no_plots", "manual_dir", "data_dir", "strategy", "verbose",
-                 "argv", "tensorboard"}
+_NOT_TRAINING = {
+    "output_dir",
+    "no_plots",
+    "manual_dir",
+    "data_dir",
+    "strategy",
+    "verbose",
+    "argv",
+    "tensorboard",
+}
 
 
 @functools.cache
@@ -41,11 +49,15 @@ def get_strategy(name="default"):
         return tf.distribute.get_strategy()
     if name != "mirrored":
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
-    devices = [d.name for d in tf.config.list_logical_devices("GPU")
-               or tf.config.list_logical_devices("CPU")]
+    devices = [
+        d.name
+        for d in tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    ]
     strategy = tf.distribute.MirroredStrategy(devices)
-    print(f"MirroredStrategy over {len(devices)} device(s): {', '.join(devices)}; "
-          "--batch-size is the global batch")
+    print(
+        f"MirroredStrategy over {len(devices)} device(s): {', '.join(devices)}; "
+        "--batch-size is the global batch"
+    )
     return strategy
 
 
@@ -56,7 +68,8 @@ def check_global_batch(strategy, batch_size):
     if batch_size % replicas:
         raise LabError(
             f"--batch-size {batch_size} is the global batch: it must be a multiple of the "
-            f"{replicas} replicas of --strategy mirrored")
+            f"{replicas} replicas of --strategy mirrored"
+        )
 
 
 class Diverged(LabError):
@@ -81,8 +94,11 @@ def check_finite(history, run, hint):
     """
     losses = history.get("loss", [])
     if losses and not np.isfinite(losses[-1]):
-        raise Diverged(f"training diverged: {run}'s loss became {losses[-1]} in epoch "
-                       f"{len(losses)}; {hint}", run, history)
+        raise Diverged(
+            f"training diverged: {run}'s loss became {losses[-1]} in epoch {len(losses)}; {hint}",
+            run,
+            history,
+        )
 
 
 class BackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -110,7 +126,8 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         except (OSError, ValueError) as error:
             raise LabError(
                 f"the training backup in {self.backup_dir} cannot be restored ({error}); delete "
-                "that folder to start this model again") from None
+                "that folder to start this model again"
+            ) from None
         self.initial_epoch = self.model._initial_epoch or 0
         self.history = {}
         if self.initial_epoch and self._history_path.is_file():
@@ -161,8 +178,11 @@ class Resume:
 
     def __init__(self, out, args):
         self.root = pathlib.Path(out) / "backup"
-        command = {key: str(value) if isinstance(value, pathlib.Path) else value
-                   for key, value in sorted(vars(args).items()) if key not in _NOT_TRAINING}
+        command = {
+            key: str(value) if isinstance(value, pathlib.Path) else value
+            for key, value in sorted(vars(args).items())
+            if key not in _NOT_TRAINING
+        }
         command = json.loads(json.dumps(command, default=str))  # tuples -> lists, as saved
         command_path = self.root / "command.json"
         if command_path.is_file():
@@ -206,8 +226,20 @@ class Resume:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def fit(name, build_model, train, *, epochs, resume=None, model_path=None, strategy="default",
-        validation=None, callbacks=(), hint="lower --learning-rate", **fit_kwargs):
+def fit(
+    name,
+    build_model,
+    train,
+    *,
+    epochs,
+    resume=None,
+    model_path=None,
+    strategy="default",
+    validation=None,
+    callbacks=(),
+    hint="lower --learning-rate",
+    **fit_kwargs,
+):
     """Builds and trains one model the way every lab does.
 
     Args:
@@ -242,16 +274,25 @@ def fit(name, build_model, train, *, epochs, resume=None, model_path=None, strat
     if backup:
         own.insert(0, backup)
     started = time.perf_counter()
-    history = model.fit(train, validation_data=validation, epochs=epochs,
-                        callbacks=[*callbacks, *own], verbose=fit_verbosity(),
-                        **fit_kwargs).history
+    history = model.fit(
+        train,
+        validation_data=validation,
+        epochs=epochs,
+        callbacks=[*callbacks, *own],
+        verbose=fit_verbosity(),
+        **fit_kwargs,
+    ).history
     seconds = time.perf_counter() - started
     history = backup.history if backup else {k: [float(v) for v in vs] for k, vs in history.items()}
     check_finite(history, name, hint)
     trained_here = len(history.get("loss", [])) - (backup.initial_epoch if backup else 0)
-    result = FitResult(model, history, epochs=len(history.get("loss", [])),
-                       train_seconds=round(seconds, 2),
-                       epoch_seconds=round(seconds / max(1, trained_here), 2))
+    result = FitResult(
+        model,
+        history,
+        epochs=len(history.get("loss", [])),
+        train_seconds=round(seconds, 2),
+        epoch_seconds=round(seconds / max(1, trained_here), 2),
+    )
     if model_path is not None:
         model.save(model_path)
         if resume:

@@ -132,8 +132,10 @@ ACTIVATIONS = {
 }
 
 # Keras spells identity "linear"; accept both in recurrent references.
-_ELEMENTWISE = {**{k: v for k, v in ACTIVATIONS.items() if k != "softmax"},
-                "linear": ACTIVATIONS["identity"]}
+_ELEMENTWISE = {
+    **{k: v for k, v in ACTIVATIONS.items() if k != "softmax"},
+    "linear": ACTIVATIONS["identity"],
+}
 
 
 def get_activation(name):

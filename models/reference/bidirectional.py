@@ -28,8 +28,9 @@ LAYERS = {
 MERGE_MODES = ("concat", "sum", "ave", "mul")
 
 
-def bidirectional_forward(layer, inputs, weights, *, merge_mode="concat", return_sequences=False,
-                          **layer_kwargs):
+def bidirectional_forward(
+    layer, inputs, weights, *, merge_mode="concat", return_sequences=False, **layer_kwargs
+):
     """Forward pass of a Bidirectional RNN.
 
     Args:
@@ -51,10 +52,12 @@ def bidirectional_forward(layer, inputs, weights, *, merge_mode="concat", return
         raise ValueError(f"unknown merge_mode {merge_mode!r}; expected one of {MERGE_MODES}")
     forward, _ = LAYERS[layer]
     half = len(weights) // 2
-    y_f, states_f, cache_f = forward(inputs, weights[:half], return_sequences=return_sequences,
-                                     **layer_kwargs)
-    y_b, states_b, cache_b = forward(inputs, weights[half:], return_sequences=return_sequences,
-                                     go_backwards=True, **layer_kwargs)
+    y_f, states_f, cache_f = forward(
+        inputs, weights[:half], return_sequences=return_sequences, **layer_kwargs
+    )
+    y_b, states_b, cache_b = forward(
+        inputs, weights[half:], return_sequences=return_sequences, go_backwards=True, **layer_kwargs
+    )
     if return_sequences:
         y_b = y_b[:, ::-1]  # back to input time order
     if merge_mode == "concat":

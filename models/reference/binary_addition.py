@@ -43,12 +43,18 @@ def init_weights(rng, init, *, hidden_size=16, weight_init_std=1.0):
     """
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
-    shapes = {"W_in": (INPUT_SIZE, hidden_size), "W_out": (hidden_size, OUTPUT_SIZE),
-              "W": (hidden_size, hidden_size)}
+    shapes = {
+        "W_in": (INPUT_SIZE, hidden_size),
+        "W_out": (hidden_size, OUTPUT_SIZE),
+        "W": (hidden_size, hidden_size),
+    }
     weights = {}
     for name, shape in shapes.items():
-        scale = {"std": weight_init_std, "xavier": 1 / np.sqrt(shape[0]),
-                 "he": np.sqrt(2) / np.sqrt(shape[0])}[init]
+        scale = {
+            "std": weight_init_std,
+            "xavier": 1 / np.sqrt(shape[0]),
+            "he": np.sqrt(2) / np.sqrt(shape[0]),
+        }[init]
         weights[name] = rng.standard_normal(shape) * scale
     return weights
 
@@ -99,8 +105,9 @@ def forward(a_bits, b_bits, weights, activation="sigmoid"):
     return y, (x, u, z, y, activation)
 
 
-def loss_and_gradients(a_bits, b_bits, d_bits, weights, activation="sigmoid",
-                       output_derivative="course"):
+def loss_and_gradients(
+    a_bits, b_bits, d_bits, weights, activation="sigmoid", output_derivative="course"
+):
     """One forward/backward pass (BPTT) on a batch of additions.
 
     Args:
@@ -126,9 +133,8 @@ def loss_and_gradients(a_bits, b_bits, d_bits, weights, activation="sigmoid",
     grads = {name: np.zeros_like(w) for name, w in weights.items()}
     delta_next = np.zeros((batch, weights["W"].shape[0]))  # dL/du_{t+1}; zero past the end
     for t in reversed(range(steps)):
-        delta = (
-            (delta_next @ weights["W"].T + delta_out[:, t] @ weights["W_out"].T)
-            * f_prime(u[:, t])
+        delta = (delta_next @ weights["W"].T + delta_out[:, t] @ weights["W_out"].T) * f_prime(
+            u[:, t]
         )
         grads["W_out"] += z[:, t + 1].T @ delta_out[:, t]
         grads["W"] += z[:, t].T @ delta
@@ -149,8 +155,10 @@ def evaluate(a, b, weights, activation, binary_dim):
     with np.errstate(over="ignore", invalid="ignore"):
         predicted = predict_bits(a_bits, b_bits, weights, activation)
     correct = predicted == to_bits(a + b, binary_dim)
-    return {"accuracy": float(np.mean(np.all(correct, axis=1))),
-            "bit_accuracy": float(np.mean(correct))}
+    return {
+        "accuracy": float(np.mean(np.all(correct, axis=1))),
+        "bit_accuracy": float(np.mean(correct)),
+    }
 
 
 def train(weights, rng, *, iterations, learning_rate, activation, output_derivative, binary_dim):
@@ -172,8 +180,13 @@ def train(weights, rng, *, iterations, learning_rate, activation, output_derivat
         for i in range(iterations):
             a, b = sample_additions(rng, 1, binary_dim)
             loss, grads, _ = loss_and_gradients(
-                to_bits(a, binary_dim), to_bits(b, binary_dim), to_bits(a + b, binary_dim),
-                weights, activation, output_derivative)
+                to_bits(a, binary_dim),
+                to_bits(b, binary_dim),
+                to_bits(a + b, binary_dim),
+                weights,
+                activation,
+                output_derivative,
+            )
             for name, grad in grads.items():
                 weights[name] -= learning_rate * grad
             losses[i] = loss

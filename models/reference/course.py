@@ -136,9 +136,9 @@ def bidirectional_rnn_net(xs, W_f, U_f, W_b, U_b, V):
         xs_b[i] = x[::-1]
     hs_f = _rnn(xs_f, W_f, U_f)
     hs_b = _rnn(xs_b, W_b, U_b)
-    hs = np.stack([
-        np.concatenate([h_f, h_b[::-1]], axis=1) for h_f, h_b in zip(hs_f, hs_b, strict=True)
-    ])
+    hs = np.stack(
+        [np.concatenate([h_f, h_b[::-1]], axis=1) for h_f, h_b in zip(hs_f, hs_b, strict=True)]
+    )
     return hs.dot(V.T)
 
 

@@ -88,8 +88,15 @@ def gru_cell_backward(d_states, cache):
     return d_x_pre @ kernel.T, (d_h_prev,), d_weights
 
 
-def gru_forward(inputs, weights, *, reset_after=True, initial_state=None, return_sequences=False,
-                go_backwards=False):
+def gru_forward(
+    inputs,
+    weights,
+    *,
+    reset_after=True,
+    initial_state=None,
+    return_sequences=False,
+    go_backwards=False,
+):
     """Forward pass of a GRU layer over `(batch, time, features)` inputs.
 
     Args:
@@ -105,8 +112,9 @@ def gru_forward(inputs, weights, *, reset_after=True, initial_state=None, return
     units = weights[1].shape[0]
     states = zero_states(inputs, units, 1) if initial_state is None else as_states(initial_state)
     step = functools.partial(gru_cell_forward, weights=weights, reset_after=reset_after)
-    return rnn_forward(step, inputs, states, return_sequences=return_sequences,
-                       go_backwards=go_backwards)
+    return rnn_forward(
+        step, inputs, states, return_sequences=return_sequences, go_backwards=go_backwards
+    )
 
 
 def gru_backward(d_outputs, cache, d_final_states=None):

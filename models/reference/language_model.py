@@ -27,8 +27,11 @@ def language_model_weights(model):
     return {
         "embedding": np.asarray(model.embedding.embeddings),
         "lstm": [[np.asarray(w) for w in rnn.get_weights()] for rnn in model.rnns],
-        "projection": (None if model.projection is None
-                       else [np.asarray(w) for w in model.projection.get_weights()]),
+        "projection": (
+            None
+            if model.projection is None
+            else [np.asarray(w) for w in model.projection.get_weights()]
+        ),
         "output": None if model.tied else np.asarray(model.output_embedding),
         "output_bias": np.asarray(model.output_bias),
     }
@@ -50,8 +53,9 @@ def language_model_forward(tokens, weights, initial_states=None):
     states, layer_caches = [], []
     for index, lstm_weights in enumerate(weights["lstm"]):
         start = None if initial_states is None else initial_states[index]
-        hidden, final, cache = lstm_forward(hidden, lstm_weights, initial_state=start,
-                                            return_sequences=True)  # (batch, time, units)
+        hidden, final, cache = lstm_forward(
+            hidden, lstm_weights, initial_state=start, return_sequences=True
+        )  # (batch, time, units)
         states.append(final)
         layer_caches.append(cache)
     before_projection = hidden
@@ -87,8 +91,12 @@ def language_model_backward(logits, targets, cache, weights):
     probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
     probabilities /= probabilities.sum(axis=-1, keepdims=True)
     d_logits = probabilities
-    np.put_along_axis(d_logits, targets[..., None],
-                      np.take_along_axis(d_logits, targets[..., None], axis=-1) - 1.0, axis=-1)
+    np.put_along_axis(
+        d_logits,
+        targets[..., None],
+        np.take_along_axis(d_logits, targets[..., None], axis=-1) - 1.0,
+        axis=-1,
+    )
     d_logits /= batch * steps  # (batch, time, vocabulary): the mean over positions
     output = weights["embedding"] if weights["output"] is None else weights["output"]
     d_output = np.einsum("btv,btf->vf", d_logits, features)
@@ -96,8 +104,10 @@ def language_model_backward(logits, targets, cache, weights):
     d_hidden = d_logits @ output  # (batch, time, features)
     if weights["projection"] is not None:
         kernel, _ = weights["projection"]
-        grads["projection"] = [np.einsum("btu,bte->ue", before_projection, d_hidden),
-                               d_hidden.sum(axis=(0, 1))]
+        grads["projection"] = [
+            np.einsum("btu,bte->ue", before_projection, d_hidden),
+            d_hidden.sum(axis=(0, 1)),
+        ]
         d_hidden = d_hidden @ kernel.T  # (batch, time, units)
     grads["lstm"] = [None] * len(layer_caches)
     for index in reversed(range(len(layer_caches))):

@@ -55,8 +55,9 @@ def lstm_cell_backward(d_states, cache):
     return d_pre @ kernel.T, (d_pre @ recurrent_kernel.T, d_c * f), d_weights
 
 
-def lstm_forward(inputs, weights, *, initial_state=None, return_sequences=False,
-                 go_backwards=False):
+def lstm_forward(
+    inputs, weights, *, initial_state=None, return_sequences=False, go_backwards=False
+):
     """Forward pass of an LSTM layer over `(batch, time, features)` inputs.
 
     Args:
@@ -71,8 +72,9 @@ def lstm_forward(inputs, weights, *, initial_state=None, return_sequences=False,
     units = weights[1].shape[0]
     states = zero_states(inputs, units, 2) if initial_state is None else as_states(initial_state)
     step = functools.partial(lstm_cell_forward, weights=weights)
-    return rnn_forward(step, inputs, states, return_sequences=return_sequences,
-                       go_backwards=go_backwards)
+    return rnn_forward(
+        step, inputs, states, return_sequences=return_sequences, go_backwards=go_backwards
+    )
 
 
 def lstm_backward(d_outputs, cache, d_final_states=None):

@@ -31,8 +31,9 @@ def _query(word_embedding, target, context, model, pad_id):
     return np.einsum("bw,bwd->bd", weights, word_embedding[context]), weights
 
 
-def negative_sampling_forward(word_embedding, output_embedding, target, context, negatives,
-                              model="skipgram", reduction="sum"):
+def negative_sampling_forward(
+    word_embedding, output_embedding, target, context, negatives, model="skipgram", reduction="sum"
+):
     """The loss of one batch.
 
     Args:
@@ -57,12 +58,24 @@ def negative_sampling_forward(word_embedding, output_embedding, target, context,
     labels = np.zeros_like(logits)
     labels[:, 0] = 1.0
     # -log sigmoid(s) for the true word, -log sigmoid(-s) = -log(1 - sigmoid(s)) for negatives.
-    losses = (np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits))))
+    losses = np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
     per_example = losses.sum(axis=1)  # (batch,)
     scale = 1.0 / batch if reduction == "mean" else 1.0
     loss = per_example.sum() * scale
-    cache = (word_embedding.shape, output_embedding.shape, target, context, model, weights,
-             query, candidates, outputs, logits, labels, scale)
+    cache = (
+        word_embedding.shape,
+        output_embedding.shape,
+        target,
+        context,
+        model,
+        weights,
+        query,
+        candidates,
+        outputs,
+        logits,
+        labels,
+        scale,
+    )
     return loss, cache
 
 
@@ -72,8 +85,20 @@ def negative_sampling_backward(cache):
     Returns:
         `(d_word_embedding, d_output_embedding)`, dense, shaped like the two tables.
     """
-    (word_shape, output_shape, target, context, model, weights, query, candidates, outputs,
-     logits, labels, scale) = cache
+    (
+        word_shape,
+        output_shape,
+        target,
+        context,
+        model,
+        weights,
+        query,
+        candidates,
+        outputs,
+        logits,
+        labels,
+        scale,
+    ) = cache
     d_logits = (sigmoid(logits) - labels) * scale  # (batch, 1 + K)
     d_output = np.zeros(output_shape, dtype=query.dtype)
     np.add.at(d_output, candidates, d_logits[..., None] * query[:, None, :])

@@ -41,8 +41,15 @@ def simple_rnn_cell_backward(d_states, cache):
     return d_pre @ kernel.T, (d_pre @ recurrent_kernel.T,), d_weights
 
 
-def simple_rnn_forward(inputs, weights, *, activation="tanh", initial_state=None,
-                       return_sequences=False, go_backwards=False):
+def simple_rnn_forward(
+    inputs,
+    weights,
+    *,
+    activation="tanh",
+    initial_state=None,
+    return_sequences=False,
+    go_backwards=False,
+):
     """Forward pass of a SimpleRNN layer over `(batch, time, features)` inputs.
 
     Args:
@@ -58,8 +65,9 @@ def simple_rnn_forward(inputs, weights, *, activation="tanh", initial_state=None
     units = weights[1].shape[0]
     states = zero_states(inputs, units, 1) if initial_state is None else as_states(initial_state)
     step = functools.partial(simple_rnn_cell_forward, weights=weights, activation=activation)
-    return rnn_forward(step, inputs, states, return_sequences=return_sequences,
-                       go_backwards=go_backwards)
+    return rnn_forward(
+        step, inputs, states, return_sequences=return_sequences, go_backwards=go_backwards
+    )
 
 
 def simple_rnn_backward(d_outputs, cache, d_final_states=None):

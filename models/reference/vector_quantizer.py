@@ -54,6 +54,9 @@ def quantize_backward(d_output, d_loss, cache):
     size = z_e.size
     d_z_e = d_output + d_loss * beta * 2.0 * (z_e - z_q) / size
     d_codebook = np.zeros_like(codebook)
-    np.add.at(d_codebook, codes.ravel(),
-              (d_loss * 2.0 * (z_q - z_e) / size).reshape(-1, codebook.shape[1]))
+    np.add.at(
+        d_codebook,
+        codes.ravel(),
+        (d_loss * 2.0 * (z_q - z_e) / size).reshape(-1, codebook.shape[1]),
+    )
     return d_z_e, d_codebook
