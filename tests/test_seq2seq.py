@@ -147,9 +147,7 @@ def _without_timing(metrics):
     }
 
 
-def test_course_preset_quick_run_is_deterministic(tmp_path, quick_run_of):
-    from labs import seq2seq
-
+def test_course_preset_quick_run(quick_run_of):
     first = quick_run_of("seq2seq")  # shared with tests/test_saved_models.py
     metrics = json.loads((first / "metrics.json").read_text())
     assert metrics["preset"] == "course" and metrics["quick"] is True
@@ -182,15 +180,18 @@ def test_course_preset_quick_run_is_deterministic(tmp_path, quick_run_of):
         assert (first / name).stat().st_size > 0, name
     assert "course" in (first / "history.csv").read_text()
 
-    again = seq2seq.main(["--quick", "--no-plots", "--output-dir", str(tmp_path / "b")])
-    assert _without_timing(again) == _without_timing(metrics)  # same seed, same numbers
-    assert not list((tmp_path / "b").glob("*.png"))
+    from labs import kit, seq2seq
+
+    kit.validate_metrics(seq2seq.LAB, metrics)
 
 
 def test_improved_preset_quick_run(tmp_path):
-    from labs import seq2seq
+    from labs import kit, seq2seq
 
-    metrics = seq2seq.main(["--preset", "improved", "--quick", "--output-dir", str(tmp_path)])
+    argv = ["--preset", "improved", "--quick", "--cell", "lstm", "--output-dir", str(tmp_path)]
+    metrics = kit.execute(seq2seq.LAB, argv)
+    kit.validate_metrics(seq2seq.LAB, metrics)
+    assert metrics["config"]["cell"] == "lstm"  # the flag is in the config, as run
     assert set(metrics["variants"]) == {"plain", "luong", "plain_96", "luong_96"}
     for name, variant in metrics["variants"].items():
         _check_variant(variant)
@@ -199,28 +200,22 @@ def test_improved_preset_quick_run(tmp_path):
         assert (tmp_path / f"predictions_{name}.png").is_file()
         assert (tmp_path / "models" / f"{name}.keras").is_file()
     assert metrics["variants"]["luong"]["attention"] == "luong"
-    assert metrics["variants"]["plain"]["cell"] == "gru"
+    assert {variant["cell"] for variant in metrics["variants"].values()} == {"lstm"}
     for name in ("attention_luong.png", "attention_luong_96.png", "loss.png", "error_by_step.png"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert not (tmp_path / "attention_plain.png").exists()
 
 
 def test_cell_flag_switches_every_variant():
+    import dataclasses
+
     from labs import seq2seq
 
-    config = seq2seq.PRESETS["improved"].with_cell("lstm")
+    config = dataclasses.replace(seq2seq.PRESETS["improved"], cell="lstm")
     assert {v.model.cell for v in config.variants} == {"lstm"}
     assert [v.model.attention for v in config.variants] == [
         v.model.attention for v in seq2seq.PRESETS["improved"].variants
     ]
-
-
-def test_bad_flags_exit_2(capsys):
-    from labs import seq2seq
-
-    with pytest.raises(SystemExit) as exit_info:
-        seq2seq.main(["--cell", "transformer"])
-    assert exit_info.value.code == 2 and "--cell" in capsys.readouterr().err
 
 
 def test_benchmark_returns_its_keys_on_one_window():

@@ -1,64 +1,94 @@
-"""The lab kit: what every lab shares, so that a lab module is mostly calls.
+"""The lab kit: what every lab shares, so that a lab package is a declaration and some calls.
 
-    from labs import kit
+A lab declares itself once, in `labs/<lab>/__init__.py` (no TensorFlow there):
 
-    def main(argv=None):
-        parser = kit.make_parser(LAB, __doc__, PRESETS, data="files", strategy=True)
-        args = parser.parse_args(argv)
-        config = kit.configure(PRESETS[args.preset], args)  # --quick, --epochs, ... applied
-        with kit.Experiment(LAB, args, config) as experiment:  # seeds, output dir, backup
-            data = load_something(manual_dir=args.manual_dir)  # raises DataError: one line
-            result = experiment.fit("cbow", lambda: build_cbow(config), data.train,
-                                    epochs=config.epochs, validation=data.valid)
-            experiment.results["models"] = {"cbow": {"loss": result.history["loss"][-1]}}
-            if experiment.plots:
-                experiment.save_figure(kit.plot_histories(experiment.histories, "loss",
-                                                          title="Loss per epoch"), "loss.png")
-            return experiment.finish()  # metrics.json (envelope + results), history.csv
+    @dataclasses.dataclass(frozen=True)
+    class Config:
+        epochs: int = kit.flag(5, "passes over the data")       # a flag: --epochs
+        units: int = 32                                          # set by the presets only
 
-    if __name__ == "__main__":
-        kit.run(main)
+        def quick(self):
+            return dataclasses.replace(self, epochs=1)
 
-- `cli`: `make_parser`, `configure`, `names` (comma-separated choices), `positive_int/float`,
-  `LabError`, `run` (one-line errors, exit codes), `seed_everything`, `quiet_libraries` and
-  `import_quietly` (no TensorFlow start-up chatter without `--verbose`).
-- `outputs`: the `metrics.json` envelope, `history.csv`, `write_json`, `report_outputs`.
-- `training`: `fit` (resume, backup, NaN guard, strategy) -> `FitResult`, `Diverged`.
-- `experiment`: `Experiment`, one run of a lab, tying the three together.
-- `plotting`: `save_figure`, `plot_histories`, `plt` (Agg backend).
-- `report`: the run's `index.html` (written by `Experiment.finish`), `--tensorboard` logs and
-  the Embedding Projector config.
+    LAB = kit.Lab(__name__, __doc__, {"default": Config()}, section="Section 6")
+
+`labs/<lab>/__main__.py` is `kit.main(LAB)`, and `labs/<lab>/run.py` does the work:
+
+    def run(experiment):                                   # kit.Experiment
+        result = experiment.fit("mlp", build, train, epochs=experiment.config.epochs)
+        experiment.results["models"] = {"mlp": {"loss": result.history["loss"][-1]}}
+        experiment.save_figure(kit.plot_histories(experiment.histories, "loss", title="Loss"),
+                               "loss.png")
+
+`kit.main` parses the flags (TensorFlow not yet imported: `--help` is instant), builds the
+config, starts the libraries quietly, runs the lab, and writes `metrics.json` (the envelope, then
+`experiment.results`), `history.csv`, `assets.json`, `index.html`; errors are one line. A
+subcommand (`labs/<lab>/commands.py`) reads the finished run with `kit.load_run(context)`.
+
+Modules: `lab` (Lab, Command, flag, argument, RunContext, the parsers), `runner` (main,
+execute), `experiment` (Experiment; imports Keras), `training` (fit with resume and the
+divergence guard; imports Keras), `saved_run` (load_run), `outputs` (metrics envelope,
+history.csv), `schema` (the metrics' typed check), `plotting`, `report` (index.html), `cli`
+(quiet libraries, seeding, signals), `errors`.
 """
 
 import importlib
 
-# Imported on first use, so that `--help` and a bad flag answer before TensorFlow starts.
-_EXPORTS = {
-    "labs.kit.cli": (
-        "LabArgumentParser",
-        "LabError",
-        "configure",
-        "fit_verbosity",
-        "import_quietly",
-        "make_parser",
-        "names",
-        "positive_float",
-        "positive_int",
-        "quiet_libraries",
-        "run",
-        "seed_everything",
-        "subcommand",
-    ),
-    "labs.kit.experiment": ("Experiment",),
-    "labs.kit.outputs": ("envelope", "report_outputs", "write_history_csv", "write_json"),
-    "labs.kit.plotting": ("plot_histories", "plt", "save_figure"),
-    "labs.kit.training": ("Diverged", "FitResult", "fit"),
+from labs.kit.errors import Diverged, Interrupted, LabError
+from labs.kit.lab import Command, Lab, RunContext, argument, flag, names
+from labs.kit.outputs import read_history_csv, write_history_csv, write_json
+from labs.kit.plotting import plot_histories, plt, save_figure
+from labs.kit.runner import execute, main
+from labs.kit.saved_run import SavedRun, load_run
+from labs.kit.schema import validate, validate_metrics
+
+__all__ = [
+    "Command",
+    "Diverged",
+    "Interrupted",
+    "Lab",
+    "LabError",
+    "RunContext",
+    "SavedRun",
+    "argument",
+    "execute",
+    "flag",
+    "load_run",
+    "main",
+    "names",
+    "plot_histories",
+    "plt",
+    "read_history_csv",
+    "save_figure",
+    "validate",
+    "validate_metrics",
+    "write_history_csv",
+    "write_json",
+]
+
+# TRANSITIONAL: the old entry points, for labs not yet declared with kit.Lab.
+_LEGACY = {
+    "make_parser": "labs.kit.cli",
+    "configure": "labs.kit.cli",
+    "positive_int": "labs.kit.cli",
+    "positive_float": "labs.kit.cli",
+    "run": "labs.kit.cli",
+    "subcommand": "labs.kit.cli",
+    "seed_everything": "labs.kit.cli",
+    "quiet_libraries": "labs.kit.cli",
+    "import_quietly": "labs.kit.cli",
+    "fit_verbosity": "labs.kit.cli",
+    "LabArgumentParser": "labs.kit.cli",
+    "Experiment": "labs.kit.experiment",
+    "FitResult": "labs.kit.training",
+    "fit": "labs.kit.training",
+    "envelope": "labs.kit.outputs",
+    "report_outputs": "labs.kit.outputs",
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name):
-    if name not in _MODULE_OF:
+    if name not in _LEGACY:
         raise AttributeError(f"module 'labs.kit' has no attribute {name!r}")
-    return getattr(importlib.import_module(_MODULE_OF[name]), name)
+    module = importlib.import_module(_LEGACY[name])
+    return getattr(module, name)

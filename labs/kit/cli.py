@@ -23,22 +23,11 @@ import warnings
 import numpy as np
 
 from labs.data import DataError
+from labs.kit.errors import Interrupted, LabError  # noqa: F401  (re-exported for the labs)
 
 # Flags `configure` applies to a preset, each overriding the config field of the same name.
 TRAINING_FLAGS = ("epochs", "batch_size", "learning_rate")
 STRATEGIES = ("default", "mirrored")  # --strategy (labs.kit.training.get_strategy)
-
-
-class LabError(Exception):
-    """A problem the user can fix (a bad flag value, an unwritable folder): one line, exit 1."""
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM during a run whose output dir is `out` (for the one-line message)."""
-
-    def __init__(self, out):
-        super().__init__()
-        self.out = pathlib.Path(out)
 
 
 class LabArgumentParser(argparse.ArgumentParser):
@@ -356,6 +345,12 @@ def uninterruptible():
 
 
 def _interrupt(signum, frame):
+    interrupt(signum)
+
+
+def interrupt(signum):
+    """The Ctrl-C / SIGTERM handler: raises `KeyboardInterrupt`, or inside `uninterruptible()`
+    holds it back until the block ends."""
     global _pending_signal
     if _deferring:
         _pending_signal = signum

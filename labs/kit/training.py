@@ -19,20 +19,13 @@ import time
 import keras
 import numpy as np
 
-from labs.kit.cli import STRATEGIES, LabError, fit_verbosity, uninterruptible
+from labs.kit.cli import fit_verbosity, uninterruptible
+from labs.kit.errors import Diverged, LabError
+from labs.kit.lab import STRATEGIES
 from labs.kit.outputs import write_json
 
-# Flags that do not change what is trained: a backup made without them still resumes.
-_NOT_TRAINING = {
-    "output_dir",
-    "no_plots",
-    "manual_dir",
-    "data_dir",
-    "strategy",
-    "verbose",
-    "argv",
-    "tensorboard",
-}
+# A loss that grows this many times over its first epoch's value has exploded, even if finite.
+EXPLODED = 1e3
 
 
 @functools.cache
@@ -72,33 +65,25 @@ def check_global_batch(strategy, batch_size):
         )
 
 
-class Diverged(LabError):
-    """The training loss became NaN or infinite.
-
-    Attributes:
-        run: the name of the model that diverged.
-        history: its history up to the epoch it diverged in, for the lab to write.
-    """
-
-    def __init__(self, message, run, history):
-        super().__init__(message)
-        self.run = run
-        self.history = history
-
-
 def check_finite(history, run, hint):
-    """Raises `Diverged` with `hint` when the last epoch's loss in `history` is not finite.
+    """Raises `Diverged` with `hint` when training stopped being finite in the last epoch.
 
-    `keras.callbacks.TerminateOnNaN` stops `fit` at the first bad batch; the epoch it stopped in
-    is the last one in the history.
+    Every number of the epoch is checked (the loss, validation losses, perplexities, ...): NaN or
+    infinite is diverged, and so is a loss (any `*loss*` key) grown more than `EXPLODED` times
+    over its first epoch's value. `keras.callbacks.TerminateOnNaN` stops `fit` at the first bad
+    batch, so the epoch it stopped in is the last one in the history.
     """
-    losses = history.get("loss", [])
-    if losses and not np.isfinite(losses[-1]):
-        raise Diverged(
-            f"training diverged: {run}'s loss became {losses[-1]} in epoch {len(losses)}; {hint}",
-            run,
-            history,
-        )
+    for key, values in history.items():
+        last = values[-1] if values else None
+        if last is None:
+            continue
+        if not np.isfinite(last):
+            problem = f"{run}'s {key} became {last}"
+        elif "loss" in key and values[0] and values[0] > 0 and last > EXPLODED * values[0]:
+            problem = f"{run}'s {key} exploded from {values[0]:.3g} to {last:.3g}"
+        else:
+            continue
+        raise Diverged(f"training diverged: {problem} in epoch {len(values)}; {hint}", run, history)
 
 
 class BackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -173,29 +158,25 @@ class Resume:
 
     Args:
         out: the run's output dir.
-        args: the parsed flags; a backup made with other training flags is discarded.
+        fingerprint: what the run's results depend on (the seed and the config, as JSON); a
+            backup made for another fingerprint is discarded, never restored into the wrong run.
     """
 
-    def __init__(self, out, args):
+    def __init__(self, out, fingerprint):
         self.root = pathlib.Path(out) / "backup"
-        command = {
-            key: str(value) if isinstance(value, pathlib.Path) else value
-            for key, value in sorted(vars(args).items())
-            if key not in _NOT_TRAINING
-        }
-        command = json.loads(json.dumps(command, default=str))  # tuples -> lists, as saved
-        command_path = self.root / "command.json"
-        if command_path.is_file():
+        fingerprint = json.loads(json.dumps(fingerprint, default=str))  # tuples -> lists
+        path = self.root / "fingerprint.json"
+        if self.root.is_dir():
             try:
-                saved = json.loads(command_path.read_text(encoding="utf-8"))
-            except ValueError:
+                saved = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
                 saved = None
-            if saved != command:
-                print(f"Ignoring the backup in {self.root}: it was made with other flags")
+            if saved != fingerprint:
+                print(f"Ignoring the backup in {self.root}: it was made by another command")
                 shutil.rmtree(self.root)
-        if not command_path.is_file():
+        if not path.is_file():
             self.root.mkdir(parents=True, exist_ok=True)
-            write_json(command_path, command)
+            write_json(path, fingerprint)
 
     def backup(self, name):
         """The `BackupAndRestore` callback of model `name`."""
