@@ -11,7 +11,8 @@ ifneq ($(wildcard $(SHARED_DATA)/nltk_data),)
 export NLTK_DATA ?= $(SHARED_DATA)/nltk_data
 endif
 
-.PHONY: setup demo test test-all lint labs benchmarks notebooks notebooks-check notebooks-kernel clean
+.PHONY: setup demo test test-all lint labs benchmarks notebooks notebooks-sync notebooks-check \
+	notebooks-kernel clean
 
 setup: $(VENV)/.installed
 
@@ -52,6 +53,11 @@ notebooks: setup $(VENV)/.jupyterlab  ## open the notebooks in JupyterLab (NOTEB
 $(VENV)/.jupyterlab: requirements-notebooks.txt
 	$(BIN)/pip install -r requirements-notebooks.txt
 	touch $@
+
+# Each notebook's source is notebooks/<lab>.py (jupytext percent format); its .ipynb is written
+# from it, outputs stripped. JupyterLab from this venv saves both through jupytext's pairing.
+notebooks-sync: setup  ## rewrite notebooks/*.ipynb from their notebooks/*.py sources
+	$(BIN)/python -m tools.notebooks
 
 notebooks-check: setup  ## execute every notebook in quick mode, as CI does (several minutes)
 	$(BIN)/python -m pytest tests/test_notebooks.py -m "" --durations=0

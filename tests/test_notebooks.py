@@ -1,22 +1,33 @@
-"""The course notebooks (notebooks/*.ipynb): committed without outputs, in step with their
-generator, one per lab, and each one executes top to bottom in quick mode on the staged data.
+"""The course notebooks: one source per lab (notebooks/<lab>.py, jupytext percent format) and the
+.ipynb paired with it, committed as the sync of that source without outputs; each exercise differs
+from its solution only at its blanks, and each notebook executes top to bottom in quick mode on
+the staged data.
 
 Executing them is `make notebooks-check` (CI runs it after the test suite): every notebook in a
 fresh kernel of this venv, `QUICK = True`, in a temporary working folder. A cell that raises
 fails the run; `test_a_failing_cell_fails_the_run` shows that with a deliberately broken copy.
 """
 
+import difflib
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
 import pytest
 
+from tools import notebooks as sync
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+SOURCES = sorted(NOTEBOOK_DIR.glob("*.py"))
+SOLUTION_HEADER = "# 解答例 / a solution"
+BLANK_COMMENT = "  # 空欄 / blank"
+# TensorFlow's C++ log lines ("E0000 00:00:... failed call to cuInit") and absl's preamble.
+TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} \d\d:)", re.M)
 QUICK_OFF, QUICK_ON = "QUICK = False", "QUICK = True"
 CELL_TIMEOUT_S = 900  # one cell; the quick runs take seconds to a minute or two on 2 cores
 
@@ -96,13 +107,115 @@ def test_shape_of_a_notebook(path):
     )
 
 
-def test_generator_wrote_the_committed_notebooks():
-    result = subprocess.run(
-        [sys.executable, str(NOTEBOOK_DIR / "build_notebooks.py"), "--check"],
-        capture_output=True,
-        text=True,
+def test_each_notebook_has_one_source():
+    assert [p.stem for p in SOURCES] == [p.stem for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebook_is_the_sync_of_its_source(source):
+    """What `python -m tools.notebooks` (or `jupytext --sync`) would write is what is committed."""
+    expected = sync.render(source)
+    committed = source.with_suffix(".ipynb").read_text(encoding="utf-8")
+    assert committed == expected, f"run `make notebooks-sync` ({source.name} changed)"
+
+
+def test_sync_check_fails_on_a_stale_notebook(tmp_path):
+    source = tmp_path / "demo.py"
+    source.write_text("# %% [markdown]\n# A title\n\n# %%\nx = 1\n", encoding="utf-8")
+    (tmp_path / "jupytext.toml").write_text(
+        (NOTEBOOK_DIR / "jupytext.toml").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    assert result.returncode == 0, result.stderr
+    source.with_suffix(".ipynb").write_text(sync.render(source), encoding="utf-8")
+    assert sync.render(source) == source.with_suffix(".ipynb").read_text(encoding="utf-8")
+    source.write_text(source.read_text(encoding="utf-8").replace("x = 1", "x = 2"))
+    assert sync.render(source) != source.with_suffix(".ipynb").read_text(encoding="utf-8")
+
+
+def _exercises(nb):
+    """(exercise, solution) cell pairs: each solution cell and the code cell just before it."""
+    pairs = []
+    for index, cell in enumerate(nb.cells):
+        if "solution" in cell.metadata.get("tags", []):
+            assert nb.cells[index - 1].cell_type == "code", f"cell {index - 1}: the exercise"
+            pairs.append((nb.cells[index - 1], cell))
+    return pairs
+
+
+def _differ_only_at_blanks(exercise, solution):
+    """Whether `exercise` is `solution` with some expressions written as `...` and marked.
+
+    Each line that differs must be the solution's line with one or more parts replaced by `...`,
+    followed by the blank's comment (`# 空欄 / blank`, maybe a hint); every other line is equal.
+    Returns the number of blank lines, or raises AssertionError saying which line is wrong.
+    """
+    ex_lines, sol_lines = exercise.splitlines(), solution.splitlines()
+    blanks = 0
+    matcher = difflib.SequenceMatcher(a=ex_lines, b=sol_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        assert tag == "replace" and i2 - i1 == j2 - j1, (
+            f"the exercise and its solution differ beyond their blanks:\n"
+            f"{ex_lines[i1:i2]}\nvs\n{sol_lines[j1:j2]}"
+        )
+        for ex_line, sol_line in zip(ex_lines[i1:i2], sol_lines[j1:j2], strict=True):
+            code, marker, _ = ex_line.partition(BLANK_COMMENT)
+            assert marker and "..." in code, f"{ex_line!r} is not a marked blank"
+            pattern = "(.+)".join(re.escape(part) for part in code.split("..."))
+            assert re.fullmatch(pattern, sol_line), f"{ex_line!r} does not blank {sol_line!r}"
+            blanks += 1
+    return blanks
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercise_and_solution_differ_only_at_the_blanks(path):
+    import nbformat
+
+    pairs = _exercises(nbformat.read(path, as_version=4))
+    assert len(pairs) >= 2, "every notebook has its exercises"
+    for exercise, solution in pairs:
+        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, "collapsed"
+        header, _, solved = solution.source.partition("\n")
+        assert header == SOLUTION_HEADER
+        assert "check(" in solved, "a solution runs its check"
+        assert _differ_only_at_blanks(exercise.source, solved) >= 1, "the exercise has a blank"
+
+
+def test_blank_comparison_catches_a_changed_line():
+    solution = "def f(x):\n    y = x + 1\n    return y * 2\n\n\ncheck(1)"
+    exercise = "def f(x):\n    y = x + 1\n    return ...  # 空欄 / blank: twice\n\n\ncheck(1)"
+    assert _differ_only_at_blanks(exercise, solution) == 1
+    with pytest.raises(AssertionError, match="not a marked blank"):
+        _differ_only_at_blanks(exercise.replace("x + 1", "x + 2"), solution)
+    with pytest.raises(AssertionError, match="beyond their blanks"):
+        _differ_only_at_blanks("x = 0\n" + exercise, solution)
+    with pytest.raises(AssertionError, match="does not blank"):
+        _differ_only_at_blanks(exercise.replace("return ...", "return ... + 1"), solution)
+
+
+def test_check_reminds_of_a_blank_and_fails_a_wrong_answer(capsys):
+    import numpy as np
+
+    from labs.kit.notebook import check
+
+    check("blank", lambda: ..., np.ones(2))
+    check("arithmetic on a blank", lambda: ... * 2, np.ones(2))
+    check("right", lambda: (np.ones(2), 3.0), (np.ones(2), 3.0))
+    assert capsys.readouterr().out.splitlines() == [
+        "blank: 空欄がまだあります / a blank is still `...`",
+        "arithmetic on a blank: 空欄がまだあります / a blank is still `...`",
+        "right: 正解 / correct",
+    ]
+    with pytest.raises(AssertionError, match="wrong"):
+        check("wrong", lambda: np.zeros(2), np.ones(2))
+
+
+def test_notebook_helpers_do_not_import_tensorflow():
+    code = "import sys, labs.kit.notebook; print('tensorflow' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
 
 
 def test_quick_flips_only_the_parameters_cell():
@@ -134,7 +247,6 @@ def notebook_env(data_root, data_dir, monkeypatch):
     if (data_root / "nltk_data").is_dir():
         monkeypatch.setenv("NLTK_DATA", str(data_root / "nltk_data"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
     return os.environ
 
 
@@ -151,10 +263,19 @@ def test_notebook_executes(path, tmp_path, notebook_env):
         [c.get("outputs", []) for c in nb.cells if c.cell_type == "code"], ensure_ascii=False
     )
     assert "image/png" in outputs, "the plots are shown inline"
-    for index, cell in enumerate(nb.cells):
-        if "solution" in cell.metadata.get("tags", []):
-            printed = json.dumps(cell.outputs, ensure_ascii=False)
-            assert "正解 / correct" in printed, f"solution cell {index} passes its check"
+    for exercise, solution in _exercises(nb):
+        printed = "".join(o.get("text", "") for o in solution.outputs)
+        assert "正解 / correct" in printed and "空欄" not in printed, solution.source
+        printed = "".join(o.get("text", "") for o in exercise.outputs)
+        assert "空欄がまだあります" in printed, f"a blank left as `...` only reminds: {printed}"
+    stderr = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.get("name") == "stderr"
+    )
+    assert not TF_LOG_LINE.search(stderr), f"TensorFlow's C++ log reached a cell:\n{stderr}"
 
 
 @pytest.mark.slow
