@@ -200,9 +200,7 @@ def _integer(minimum=None, maximum=None):
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < minimum or (maximum is not None and value > maximum):
-            limits = (
-                f"from {minimum:g} to {maximum:g}" if maximum is not None else f">= {minimum:g}"
-            )
+            limits = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
             raise argparse.ArgumentTypeError(f"expected an integer {limits}, got {text!r}")
         return value
 
@@ -394,11 +392,10 @@ def main_parser(lab):
     config_class = type(presets[default])
     for field, kind, spec in _flag_fields(config_class):
         values = {name: getattr(preset, field.name) for name, preset in presets.items()}
-        shown = (
-            _show(values[default])
-            if len(set(map(repr, values.values()))) == 1
-            else ", ".join(f"{name}: {_show(value)}" for name, value in values.items())
-        )
+        if len(set(map(repr, values.values()))) == 1:
+            shown = f"default: {_show(values[default])}"
+        else:
+            shown = "presets: " + ", ".join(f"{name} {_show(v)}" for name, v in values.items())
         choices = (
             f"; one or more of {', '.join(spec.choices)}"
             if (spec.choices and typing.get_origin(_unwrap_optional(kind)) is tuple)
@@ -408,7 +405,7 @@ def main_parser(lab):
             f"--{field.name.replace('_', '-')}",
             dest=field.name,
             default=None,
-            help=f"{spec.help}{choices} (default: {shown})".replace("%", "%%"),
+            help=f"{spec.help}{choices} ({shown})".replace("%", "%%"),
             **_argparse_type(kind, spec),
         )
     _common_flags(parser, lab, main=True)

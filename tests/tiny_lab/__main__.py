@@ -1,0 +1,4 @@
+from labs import kit
+from tests.tiny_lab import LAB
+
+kit.main(LAB)
