@@ -79,8 +79,8 @@ print(
 #
 # デコーダの各ステップ $i$ の状態 $q_i$ が、エンコーダの全出力 $v_1..v_T$ を見ます:
 #
-# $$s_{ij} = q_i^\top v_j \ (\text{Luong, dot}), \qquad s_{ij} = \textstyle\sum_d w_d \tanh(q_{id}
-# + v_{jd}) \ (\text{additive})$$
+# $$s_{ij} = q_i^\top v_j \ (\text{Luong, dot}), \qquad
+# s_{ij} = \textstyle\sum_d w_d \tanh(q_{id} + v_{jd}) \ (\text{additive})$$
 #
 # $$a_{ij} = \mathrm{softmax}_j(s_{ij}), \qquad c_i = \sum_j a_{ij} v_j$$
 #

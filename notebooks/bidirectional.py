@@ -95,13 +95,13 @@ for name in COURSE_ARCHITECTURES:
 #
 # LSTM（講座の並び $a, i, f, o$。Keras は $i, f, c, o$）:
 #
-# $$a = \tanh(W_a x + U_a h + b_a),\quad i, f, o = \sigma(\cdot),\quad c_t = i \odot a + f \odot
-# c_{t-1},\quad h_t = o \odot \tanh(c_t)$$
+# $$a = \tanh(W_a x + U_a h + b_a),\quad i, f, o = \sigma(\cdot),\quad
+# c_t = i \odot a + f \odot c_{t-1},\quad h_t = o \odot \tanh(c_t)$$
 #
 # GRU（講座の $z$ は Keras の $1 - z$）:
 #
-# $$r = \sigma(W_r x + U_r h),\quad z = \sigma(W_z x + U_z h),\quad \bar h = \tanh(W x + U (r \odot
-# h)),\quad h_{new} = (1 - z) \odot h + z \odot \bar h$$
+# $$r = \sigma(W_r x + U_r h),\quad z = \sigma(W_z x + U_z h),\quad
+# \bar h = \tanh(W x + U (r \odot h)),\quad h_{new} = (1 - z) \odot h + z \odot \bar h$$
 #
 # 双方向 RNN: 順方向の状態と、逆順に読んだ状態を時刻をそろえて連結します:
 # $[\,\overrightarrow{h_t};\ \overleftarrow{h_t}\,]$。

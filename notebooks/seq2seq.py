@@ -88,8 +88,8 @@ plt.show()
 #
 # エンコーダの最終状態 $h_T$ がデコーダの初期状態になります:
 #
-# $$h^{enc}_t = \tanh(W x_t + U h^{enc}_{t-1} + b), \qquad h^{dec}_0 = h^{enc}_T, \qquad \hat y_t =
-# V h^{dec}_t + c$$
+# $$h^{enc}_t = \tanh(W x_t + U h^{enc}_{t-1} + b), \qquad h^{dec}_0 = h^{enc}_T, \qquad
+# \hat y_t = V h^{dec}_t + c$$
 #
 # 講座のモデルは SimpleRNN(10) ×2 と Dense(1) で 251 パラメータです。
 #

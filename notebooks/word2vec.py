@@ -72,8 +72,8 @@ print(" ".join(ptb.decode(ptb.train[:30])))
 # ## 2. word2vec がコーパスにすること
 #
 # - 頻出語の間引き（subsampling）: 単語 $w$ の出現を確率
-# $P_{keep}(w) = \left(\sqrt{f(w)/t} + 1\right) \dfrac{t}{f(w)}$ で残す（$f(w)$
-# は相対頻度、$t = 10^{-3}$）。
+#   $P_{keep}(w) = \left(\sqrt{f(w)/t} + 1\right) \dfrac{t}{f(w)}$ で残す（$f(w)$
+#   は相対頻度、$t = 10^{-3}$）。
 # - 負例は $P_n(w) \propto \mathrm{count}(w)^{3/4}$ から引く。
 #
 # > What word2vec does to the corpus: frequent words are subsampled with the keep probability above
