@@ -1,15 +1,22 @@
 """What every course notebook (notebooks/<lab>.py) shares: its setup, `show` and `check`.
 
-A notebook's setup cell is two lines:
+A notebook's setup cell chooses the lab's output folder, and its exercises compare answers with
+the package's references:
 
 ```python
-from labs.kit.notebook import check, setup, show
+from labs.kit.notebook import setup, show
 
 OUT = setup("seq2seq")  # the lab's --output-dir, beside the notebook
+...
+show("loss.png")  # a PNG the lab wrote to OUT, inline
+
+from labs.kit.notebook import check
+
+check("encode", lambda: my_encode(words, E, W, U, b), reference.encode(words, E, W, U, b))
 ```
 
-This module imports neither TensorFlow nor a lab, so importing it is instant; `setup` imports
-TensorFlow once, quietly, so that no cell of the notebook prints its C++ start-up lines.
+Importing this module imports neither TensorFlow nor a lab; `setup` imports TensorFlow, quietly,
+so that no cell of the notebook prints its C++ start-up lines.
 """
 
 import contextlib
