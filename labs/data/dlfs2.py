@@ -203,19 +203,30 @@ def load_task(name, manual_dir=None, validation_size=2000, padding=0):
     )
 
 
-def examples_of_each_format(task, count):
-    """Indices of test questions of `count` different formats, the most common format first.
+def question_format(text):
+    """A question's format: runs of digits, capitals and small letters each collapsed to one
+    symbol, trailing spaces dropped: "August 19, 2003" and "Mar 25, 2003" are both `Aa 9, 9`."""
+    text = re.sub(r"[0-9]+", "9", text.rstrip())
+    return re.sub(r"[a-z]+", "a", re.sub(r"[A-Z]+", "A", text))
 
-    A format is the question with runs of digits, capitals and small letters each collapsed to
-    one symbol: "August 19, 2003" and "Mar 25, 2003" are both `Aa 9, 9`; dates come in seven.
-    """
+
+def question_examples(task):
+    """`{format: first question of that format}` over every split, the most common format first
+    (dates come in seven formats, additions in one); what a trained model knows how to read."""
+    shapes = {}
+    for x in (task.x_train, task.x_valid, task.x_test):
+        for row in x:
+            question = task.decode(row).rstrip()
+            shapes.setdefault(question_format(question), []).append(question)
+    ranked = sorted(shapes.items(), key=lambda item: len(item[1]), reverse=True)
+    return {shape: questions[0] for shape, questions in ranked}
+
+
+def examples_of_each_format(task, count):
+    """Indices of test questions of `count` different formats, the most common format first
+    (see `question_format`)."""
     shapes = {}
     for index, row in enumerate(task.x_test):
-        shape = re.sub(
-            r"[a-z]+",
-            "a",
-            re.sub(r"[A-Z]+", "A", re.sub(r"[0-9]+", "9", task.decode(row).rstrip())),
-        )
-        shapes.setdefault(shape, []).append(index)
+        shapes.setdefault(question_format(task.decode(row)), []).append(index)
     ranked = sorted(shapes.values(), key=len, reverse=True)
     return [rows[0] for rows in ranked[:count]]
