@@ -1,13 +1,13 @@
 """The activation formulas (models/reference/activations.py) and labs.activations."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
-from labs import activations as lab
+from labs import activations, kit
 from models.reference import activations as act
-from tests.conftest import run_module
 from tests.reference_helpers import numeric_gradient
 
 # Points away from the kinks at 0, where central differences are meaningful for every function.
@@ -62,36 +62,52 @@ def test_get_activation_rejects_softmax_and_unknown_names():
 
 
 def test_lab_course_grid_matches_keras_gradient_tape(tmp_path):
-    metrics = lab.main(["--output-dir", str(tmp_path), "--no-plots"])
+    metrics = kit.execute(activations.LAB, ["--output-dir", str(tmp_path), "--no-plots"])
+    kit.validate_metrics(activations.LAB, metrics)
     assert metrics["points"] == 1201  # x = np.arange(-600, 601) * 0.01
     assert set(metrics["functions"]) == set(act.ACTIVATIONS)
     for name, result in metrics["functions"].items():
         # float64 throughout; Leaky ReLU's ~1e-9 comes from TF keeping alpha in float32.
         assert result["max_abs_error_derivative"] < 1e-8, name
         assert result["max_abs_error_value"] < 1e-8, name
+    assert metrics["max_abs_error_derivative"] == max(
+        result["max_abs_error_derivative"] for result in metrics["functions"].values()
+    )
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert not list(tmp_path.glob("*.png"))
 
 
-def test_lab_quick_writes_one_figure_per_function_and_an_overview(tmp_path):
-    metrics = lab.main(["--quick", "--output-dir", str(tmp_path)])
-    assert metrics["points"] == 121
+def test_every_flag_is_in_the_config_and_alpha_beta_reach_keras(tmp_path):
+    argv = ["--quick", "--leaky-alpha", "0.2", "--swish-beta", "2", "--output-dir", str(tmp_path)]
+    metrics = kit.execute(activations.LAB, argv)
+    kit.validate_metrics(activations.LAB, metrics)
+    flags = {f.name for f in dataclasses.fields(activations.Config) if "flag" in f.metadata}
+    assert flags == {"leaky_alpha", "swish_beta"}  # nothing is trained: no --epochs
+    assert {name: metrics["config"][name] for name in flags} == {
+        "leaky_alpha": 0.2,
+        "swish_beta": 2.0,
+    }
+    assert metrics["points"] == 121  # --quick: the same range on a 0.1 grid
+    functions = metrics["functions"]
+    assert functions["leaky_relu"]["keras"].endswith("(negative_slope=0.2)")
+    assert functions["swish"]["keras"] == "x * keras.activations.sigmoid(beta x)"
+    assert functions["swish"]["max_abs_error_derivative"] < 1e-12
+    # TensorFlow keeps alpha in float32: the values differ by |x| |alpha - float32(alpha)| at most.
+    bound = 6 * abs(0.2 - float(np.float32(0.2))) + 1e-15
+    assert 0 < functions["leaky_relu"]["max_abs_error_value"] <= bound
     pngs = {p.stem for p in tmp_path.glob("*.png")}
     assert pngs == set(act.ACTIVATIONS) | {"overview"}
     assert all((tmp_path / f"{name}.png").stat().st_size > 10_000 for name in pngs)
 
 
-def test_lab_refuses_epochs_with_one_line():
-    result = run_module("labs.activations", "--epochs", "3", timeout=120)
-    assert result.returncode == 2
-    assert "--epochs" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-
-
 def test_the_check_is_a_title_line_not_a_footer_on_the_axis_label():
+    from labs.activations import figures, run
     from labs.kit.plotting import plt
 
-    config = lab.PRESETS["course"].quick()
+    config = activations.PRESETS["course"].quick()
     fig, ax = plt.subplots()
-    lab._draw(ax, np.linspace(-1, 1, 5), "relu", lab.numpy_functions(config), config, check=1e-16)
+    functions = run.numpy_functions(config)
+    figures.draw(ax, np.linspace(-1, 1, 5), "relu", functions, config, check=1e-16)
     assert ax.get_title().endswith("max |derivative - GradientTape| = 1e-16")
     assert ax.get_xlabel() == "x" and not fig.texts  # nothing drawn under the axes
     plt.close(fig)

@@ -1,0 +1,4 @@
+from labs import kit
+from labs.activations import LAB
+
+kit.main(LAB)
