@@ -200,10 +200,10 @@ class Experiment:
             if self.assets:
                 outputs.write_json(self.out / outputs.ASSETS, self.assets)
             self._set_aside_older_files()
+            self._drop_empty_models_folder()
+            if self._resume is not None:
+                self._resume.complete()
             report.write_index(self.out, self.context.command_line)
-        self._drop_empty_models_folder()
-        if self._resume is not None:
-            self._resume.complete()
         outputs.report_outputs(self.out)
         return metrics
 

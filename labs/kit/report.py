@@ -23,6 +23,8 @@ import sys
 INDEX = "index.html"
 # Envelope keys shown in tables of their own, with the name of their key column.
 ENVELOPE_TABLES = {"config": "setting", "versions": "package"}
+# Folders that are not the run's results: training state, logs, an older run set aside.
+NOT_LISTED = ("backup", "tensorboard", "previous", ".lock")
 MAX_LIST_ITEMS = 12  # longer lists are shown as their first and last items and their length
 
 _STYLE = """
@@ -126,7 +128,7 @@ def write_index(out, command=None):
         if p.is_file()
         and not p.name.startswith(".")
         and p.name != INDEX
-        and "tensorboard" not in p.relative_to(out).parts[:1]
+        and p.relative_to(out).parts[0] not in NOT_LISTED
     )
     figures = [p for p in files if p.suffix.lower() == ".png"]
     others = [p for p in files if p.suffix.lower() != ".png"]
