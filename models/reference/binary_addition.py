@@ -161,21 +161,40 @@ def evaluate(a, b, weights, activation, binary_dim):
     }
 
 
-def train(weights, rng, *, iterations, learning_rate, activation, output_derivative, binary_dim):
+def diverged(loss, grad_norm, grad_norm_limit=np.inf):
+    """True when an addition's loss or gradient norm is not finite, or the norm is above the
+    limit: where `train` stops."""
+    return not (np.isfinite(loss) and np.isfinite(grad_norm) and grad_norm <= grad_norm_limit)
+
+
+def train(
+    weights,
+    rng,
+    *,
+    iterations,
+    learning_rate,
+    activation,
+    output_derivative,
+    binary_dim,
+    grad_norm_limit=np.inf,
+):
     """The course's loop: one random addition per iteration, plain gradient descent.
 
     Args:
         weights: `{"W_in", "W", "W_out"}`, updated in place.
         rng: `np.random.Generator` for the additions.
         iterations, learning_rate, activation, output_derivative, binary_dim: as in the course.
+        grad_norm_limit: training stops at the first addition whose loss or gradient norm is not
+            finite, or whose gradient norm is above this limit; its update is not applied.
 
     Returns:
-        `{"loss": (iterations,), "grad_norm": (iterations,)}`: each addition's loss before its
-        update, and the L2 norm of the update direction (all three gradients together).
+        `{"loss": (n,), "grad_norm": (n,)}`: each addition's loss before its update, and the L2
+        norm of the update direction (all three gradients together). `n` is `iterations`, or less
+        when training stopped: the last entry is then the addition that stopped it.
     """
     losses = np.zeros(iterations)
     grad_norms = np.zeros(iterations)
-    # A diverging run (He + ReLU) overflows to inf/nan; it is recorded, not raised.
+    # A diverging run (He + ReLU) overflows to inf/nan: recorded, and training stops.
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(iterations):
             a, b = sample_additions(rng, 1, binary_dim)
@@ -187,8 +206,10 @@ def train(weights, rng, *, iterations, learning_rate, activation, output_derivat
                 activation,
                 output_derivative,
             )
-            for name, grad in grads.items():
-                weights[name] -= learning_rate * grad
             losses[i] = loss
             grad_norms[i] = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+            if diverged(loss, grad_norms[i], grad_norm_limit):
+                return {"loss": losses[: i + 1], "grad_norm": grad_norms[: i + 1]}
+            for name, grad in grads.items():
+                weights[name] -= learning_rate * grad
     return {"loss": losses, "grad_norm": grad_norms}
