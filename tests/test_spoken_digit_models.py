@@ -245,3 +245,21 @@ def test_gradient_norm_model_reports_the_true_norm_before_clipping():
     assert logger.values["gradient_norm"][0] == pytest.approx(float(expected), rel=1e-4)
     assert logger.values["step_loss"][0] == pytest.approx(float(loss), rel=1e-4)
     assert history.history["loss"][0] == pytest.approx(float(loss), rel=1e-4)
+
+
+def test_the_labs_names_agree_with_models_and_data():
+    # Named in labs.bidirectional so that --help and a bad flag need no TensorFlow; they must stay
+    # models.spoken_digit's and labs.data.spoken_digit's.
+    import dataclasses
+
+    from labs import bidirectional
+    from labs.data import spoken_digit as data
+    from models import spoken_digit
+
+    assert bidirectional.COURSE_ARCHITECTURES == spoken_digit.COURSE_ARCHITECTURES
+    assert bidirectional.MODERN_MODELS == tuple(spoken_digit.MODERN_MODELS)
+    assert set(bidirectional.VOTE) <= set(bidirectional.MODERN_MODELS)
+    assert dataclasses.asdict(bidirectional.FrontEndConfig()) == dataclasses.asdict(
+        spoken_digit.FrontEndConfig()
+    )
+    assert (bidirectional.SPLITS, bidirectional.SPEAKERS) == (data.SPLITS, data.SPEAKERS)

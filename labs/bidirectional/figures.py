@@ -3,24 +3,31 @@
 import numpy as np
 from matplotlib import patches, ticker
 
+from labs import kit
+from labs.bidirectional.clipping_study import PREFIX as STUDY_PREFIX
 from labs.data.spoken_digit import NUM_CLASSES, SAMPLE_RATE
 from labs.kit.plotting import plt
 from models.audio_layers import LogMelSpectrogram
 
 
-def save_figures(experiment, metrics, best_runs, train, study_steps):
+def save_figures(experiment, best_runs, train, study_steps):
     """Writes every figure of a run.
 
     Args:
-        experiment: the run's `kit.Experiment`.
-        metrics: the run's metrics so far (`preset`, `models`, `best`, ...).
+        experiment: the run's `kit.Experiment` (its metrics so far: `preset`, `models`, `best`).
         best_runs: `{held-out speaker or None: TrainedModel}` of the best architecture.
         train: a training split (examples for `digits.png`).
         study_steps: the clipping study's per-step values, or None.
     """
-    augmented = not metrics["config"]["course_models"]  # the modern models augment in training
+    metrics = experiment.metrics
+    augmented = not experiment.config.course_models  # the modern models augment in training
+    histories = {  # the lab's models; the clipping study has its own figures
+        name: history
+        for name, history in experiment.histories.items()
+        if not name.startswith(STUDY_PREFIX)
+    }
     for metric in ("accuracy", "loss"):
-        fig = history_figure(experiment.histories, metric, metrics["preset"], augmented)
+        fig = history_figure(histories, metric, metrics["preset"], augmented)
         experiment.save_figure(fig, f"training_{metric}.png")
     experiment.save_figure(comparison_figure(metrics), "comparison.png")
     experiment.save_figure(
@@ -46,8 +53,6 @@ def history_figure(histories, metric, preset, augmented):
     one point per run says nothing; losses are on a log axis so an early spike does not flatten
     the rest.
     """
-    from labs import kit
-
     title = f"{metric.capitalize()} per epoch ({preset} preset)"
     if all(len(history.get(metric, [])) == 1 for history in histories.values()):
         return _one_epoch_figure(histories, metric, preset)

@@ -6,7 +6,12 @@ import keras
 import numpy as np
 
 from labs.data.spoken_digit import course_batches, waveform_batches
-from models.spoken_digit import build_course_model, build_ensemble, build_modern_model
+from models.spoken_digit import (
+    FrontEndConfig,
+    build_course_model,
+    build_ensemble,
+    build_modern_model,
+)
 
 COURSE_CLIPPING = {"lstm_clip": {"clipvalue": 0.5}}  # the notebook's only clipped model
 
@@ -52,22 +57,21 @@ def optimizer(config, clipping, steps):
     return keras.optimizers.Adam(config.learning_rate, **(clipping or {}))
 
 
-def train_and_evaluate(experiment, label, name, config, splits, clipping, seed):
+def train_and_evaluate(experiment, label, name, splits):
     """Trains (or, after a restart, reuses) model `name` and scores it once on the test split.
 
     Args:
-        experiment: the run's `kit.Experiment`.
+        experiment: the run's `kit.Experiment` (its config: the preset with the flags applied).
         label: the run's name in files and tables (`gru`, or `gru_theo` for a fold).
         name: the architecture.
-        config: the preset.
         splits: a `DigitSplits`.
-        clipping: `{"clipvalue" | "clipnorm" | "global_clipnorm": float}` or None.
-        seed: the shuffling seed.
 
     Returns:
         A `TrainedModel`.
     """
-    train, validation, test = batches(splits, config, seed)
+    config = experiment.config
+    clipping = config.clipping
+    train, validation, test = batches(splits, config, experiment.context.seed)
     if config.course_models:
         clipping = clipping or COURSE_CLIPPING.get(name)
 
@@ -75,7 +79,7 @@ def train_and_evaluate(experiment, label, name, config, splits, clipping, seed):
         model = (
             build_course_model(name)
             if config.course_models
-            else build_modern_model(name, config.front_end)
+            else build_modern_model(name, FrontEndConfig(**dataclasses.asdict(config.front_end)))
         )
         steps = config.epochs * int(train.cardinality())
         model.compile(

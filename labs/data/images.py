@@ -12,14 +12,11 @@ staged there; MNIST is not, so offline `--dataset mnist` says to use Fashion-MNI
 """
 
 import dataclasses
-import socket
 
 import numpy as np
 import tensorflow_datasets as tfds
-from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
-from labs.data.errors import DataError
-from labs.data.files import manual_folder
+from labs.data import tfds_prepare
 
 DATASETS = ("fashion_mnist", "mnist")
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"  # the same file name in both datasets
@@ -27,6 +24,13 @@ TRAIN_IMAGES = "train-images-idx3-ubyte.gz"  # the same file name in both datase
 _DOWNLOAD_HOSTS = {
     "fashion_mnist": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80),
     "mnist": ("storage.googleapis.com", 443),
+}
+_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
+# MNIST is not staged: with a network tfds downloads it, as for any user; without, say what to use.
+_NOT_STAGED = {
+    "mnist": "mnist is not prepared, not in the manual dir and there is no network to download "
+    "it: use --dataset fashion_mnist (staged in ../shared/data), or pass --manual-dir DIR with "
+    "DIR/mnist/ holding the four MNIST .gz files"
 }
 
 
@@ -82,74 +86,30 @@ def load_images(
     """
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-    data_dir = None if data_dir is None else str(data_dir)
-    builder = tfds.builder(dataset, data_dir=data_dir)
-    download_kwargs = {} if builder.is_prepared() else _download_kwargs(dataset, manual_dir)
     end = 60000 - validation
     splits = [
         f"train[:{min(end, train_size or end)}]",
         f"train[{end}:{min(60000, end + (validation_size or validation))}]",
         f"test[:{test_size}]" if test_size else "test",
     ]
-    try:
-        loaded = tfds.load(
-            dataset,
-            split=splits,
-            as_supervised=True,
-            batch_size=-1,
-            data_dir=data_dir,
-            download_and_prepare_kwargs=download_kwargs,
-        )
-    except NonMatchingChecksumError:
-        raise DataError(
-            f"the {dataset} files in the manual dir have the wrong checksum (corrupt "
-            f"or another dataset's): replace them with the originals"
-        ) from None
-    except OSError as error:  # network errors from a download are OSErrors too
-        raise DataError(f"could not prepare {dataset}: {error}") from None
+    loaded, info = tfds_prepare.load(
+        dataset,
+        TRAIN_IMAGES,
+        _DOWNLOAD_HOSTS[dataset],
+        manual_dir=manual_dir,
+        data_dir=data_dir,
+        what=f"the four {_NAMES[dataset]} .gz files",
+        offline=_NOT_STAGED.get(dataset),
+        split=splits,
+        as_supervised=True,
+        batch_size=-1,
+        with_info=True,
+    )
     arrays = []
     for images, labels in tfds.as_numpy(loaded):
         arrays += [images.astype(np.float32) / 255.0, labels.astype(np.int64)]
-    names = builder.info.features["label"].names
+    names = info.features["label"].names
     return ImageSplits(*arrays, class_names=tuple(names), name=dataset)
-
-
-def _download_kwargs(dataset, manual_dir):
-    """What `tfds.load` needs to prepare `dataset` here, or a clear error when it cannot."""
-    folder = manual_folder(manual_dir, dataset, TRAIN_IMAGES)
-    if folder is not None:
-        config = tfds.download.DownloadConfig(manual_dir=str(folder))
-        return {"download_config": config}
-    if dataset == "mnist":  # not staged: with a network tfds downloads it, as for any user
-        if _online(dataset):
-            return {}
-        # tfds would retry the download for minutes before failing; say what to do at once.
-        raise DataError(
-            "mnist is not prepared, not in the manual dir and there is no network to download "
-            "it: use --dataset fashion_mnist (staged in ../shared/data), or pass --manual-dir "
-            "DIR with DIR/mnist/ holding the four MNIST .gz files"
-        )
-    if manual_dir is not None:
-        raise DataError(
-            f"{TRAIN_IMAGES} not found in {manual_dir}/{dataset}/ or {manual_dir}/: "
-            "--manual-dir (or LABS_MANUAL_DIR) must name the folder holding the four "
-            "Fashion-MNIST .gz files, or a folder of dataset folders such as ../shared/data"
-        )
-    if not _online(dataset):
-        raise DataError(
-            f"{dataset} is not prepared and there is no network to download it: pass "
-            f"--manual-dir DIR (or set LABS_MANUAL_DIR=DIR) with DIR/{dataset}/ holding its "
-            "four .gz files"
-        )
-    return {}
-
-
-def _online(dataset):
-    try:
-        socket.create_connection(_DOWNLOAD_HOSTS[dataset], timeout=5).close()
-    except OSError:
-        return False
-    return True
 
 
 def binarize(images, seed):

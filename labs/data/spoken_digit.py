@@ -22,14 +22,10 @@ Offline, tfds prepares the data from the archive in a manual dir (`--manual-dir`
 """
 
 import dataclasses
-import socket
 
 import tensorflow as tf
-import tensorflow_datasets as tfds
-from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
-from labs.data.errors import DataError
-from labs.data.files import manual_folder
+from labs.data import tfds_prepare
 
 SPEAKERS = ("george", "jackson", "nicolas", "theo", "yweweler")
 SAMPLE_RATE = 8000
@@ -81,14 +77,11 @@ def load_spoken_digit(split="course", *, speaker="theo", manual_dir=None, data_d
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if split == "speaker" and speaker not in SPEAKERS:
         raise ValueError(f"speaker must be one of {SPEAKERS}, got {speaker!r}")
-    load_kwargs = {
-        "data_dir": None if data_dir is None else str(data_dir),
-        "download_and_prepare_kwargs": _download_kwargs(manual_dir, data_dir),
-    }
+    load_kwargs = {"manual_dir": manual_dir, "data_dir": data_dir}
     if split == "course":
         # The notebook's call, verbatim. One shard, so `shuffle_files` does not change the order.
-        train, validation, test = _tfds_load(split=COURSE_SPLIT, shuffle_files=True, **load_kwargs)
-        return DigitSplits(train.cache(), validation.cache(), test.cache(), "course")
+        course = _tfds_load(split=COURSE_SPLIT, shuffle_files=True, **load_kwargs)
+        return DigitSplits(*(_cached_with_size(ds, data_dir) for ds in course), "course")
 
     everything = _tfds_load(split="train", shuffle_files=False, **load_kwargs)
     if split == "official":
@@ -108,14 +101,19 @@ def load_spoken_digit(split="course", *, speaker="theo", manual_dir=None, data_d
     train = everything.filter(
         keep(lambda who, take: ~in_test(who, take) & ~in_validation(who, take))
     )
-    return DigitSplits(*(_cached_with_size(ds) for ds in (train, validation, test)), name)
+    return DigitSplits(*(_cached_with_size(ds, data_dir) for ds in (train, validation, test)), name)
 
 
-def _cached_with_size(dataset):
-    """Caches a filtered dataset and records its size, which `filter` hides from Keras and tf.data
+def _tfds_load(**kwargs):
+    return tfds_prepare.load("spoken_digit", ARCHIVE, _DOWNLOAD_HOST, **kwargs)
+
+
+def _cached_with_size(dataset, data_dir):
+    """Caches a dataset, reading it once (a damaged prepared copy is a `DataError` now, not in
+    the middle of training), and records its size, which `filter` hides from Keras and tf.data
     (progress bars and learning-rate schedules need it)."""
     dataset = dataset.cache()
-    size = int(dataset.reduce(0, lambda count, _: count + 1))  # also fills the cache
+    size = tfds_prepare.read_all(dataset, "spoken_digit", data_dir)
     return dataset.apply(tf.data.experimental.assert_cardinality(size))
 
 
@@ -131,49 +129,6 @@ def pad_or_truncate(audio, length):
     `(length,)`."""
     audio = audio[:length]
     return tf.pad(audio, [[0, length - tf.shape(audio)[0]]])
-
-
-def _download_kwargs(manual_dir, data_dir):
-    """What `tfds.load` needs to prepare the data here, or a clear error when it cannot."""
-    if tfds.builder("spoken_digit", data_dir=data_dir).is_prepared():
-        return {}
-    if manual_dir is not None:
-        folder = manual_folder(manual_dir, "spoken_digit", ARCHIVE)
-        if folder is None:
-            raise DataError(
-                f"{ARCHIVE} not found in {manual_dir}/spoken_digit/ or {manual_dir}/: --manual-dir "
-                "(or LABS_MANUAL_DIR) must name the folder holding it, or a folder of dataset "
-                "folders such as ../shared/data"
-            )
-        config = tfds.download.DownloadConfig(manual_dir=str(folder))
-        return {"download_config": config}
-    if not _online():
-        # tfds would retry the download for minutes before failing; say what to do at once.
-        raise DataError(
-            "spoken_digit is not prepared and there is no network to download it: pass "
-            f"--manual-dir DIR (or set LABS_MANUAL_DIR=DIR) with DIR holding {ARCHIVE}"
-        )
-    return {}
-
-
-def _tfds_load(**kwargs):
-    try:
-        return tfds.load("spoken_digit", **kwargs)
-    except NonMatchingChecksumError:
-        raise DataError(
-            f"the spoken_digit archive has the wrong checksum (corrupt or not FSDD 1.0.9): "
-            f"replace {ARCHIVE} in the manual dir with the original"
-        ) from None
-    except OSError as error:  # network errors from the download are OSErrors too
-        raise DataError(f"could not prepare spoken_digit: {error}") from None
-
-
-def _online():
-    try:
-        socket.create_connection(_DOWNLOAD_HOST, timeout=5).close()
-    except OSError:
-        return False
-    return True
 
 
 def course_batches(dataset, batch_size=8, num_samples=1000):
