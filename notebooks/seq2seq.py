@@ -60,8 +60,9 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 # > decoder reads cos shifted right by one step (a leading 0) and predicts cos (teacher forcing).
 
 # %%
-from labs import seq2seq as lab
+from labs import kit
 from labs.data.sincos import PLOT_WINDOWS, make_windows
+from labs.seq2seq import LAB
 from models import seq2seq as s2s
 
 windows = make_windows()
@@ -107,7 +108,7 @@ assert model.count_params() == 251
 # > Training at the course's settings (adam, MSE, batch 16, 80 epochs; `QUICK`: 2).
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+metrics = kit.execute(LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 course = metrics["variants"]["course"]
 print(
     {
