@@ -35,6 +35,7 @@ test-all: setup  ## also the slow tests
 
 lint: setup  ## what CI checks besides the tests
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 labs: setup  ## list the labs
 	$(BIN)/python -m labs
