@@ -69,11 +69,13 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 
 # %%
 from labs import activations as lab
+from labs import kit
+from labs.activations.run import numpy_functions
 from models.reference import activations as act
 
 config = lab.PRESETS["course"].quick() if QUICK else lab.PRESETS["course"]
 x = np.arange(config.x_start, config.x_stop + 1) * config.x_scale  # the course's grid
-functions = lab.numpy_functions(config)  # name -> (f, f') with alpha, beta bound
+functions = numpy_functions(config)  # name -> (f, f') with alpha, beta bound
 
 fig, axes = plt.subplots(2, 4, figsize=(16, 7))
 for ax, (name, (f, f_prime)) in zip(axes.flat, functions.items(), strict=True):
@@ -108,7 +110,7 @@ print(np.round(act.softmax_jacobian(np.array([-2.0, -1.0, 0.0, 1.0, 2.0])), 3))
 # > hand-written derivative.
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+metrics = kit.execute(lab.LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 for name, r in metrics["functions"].items():
     print(f"{name:11s} {r['keras']:48s} |d - tape| = {r['max_abs_error_derivative']:.2g}")
 

@@ -58,6 +58,7 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 # > hidden state.
 
 # %%
+from labs import kit
 from labs import simple_rnn as lab
 from models.reference import binary_addition as ba
 
@@ -105,7 +106,8 @@ print(
 # > `--preset corrected` does not.
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])  # 10,000 iterations (QUICK: 300)
+# 10,000 iterations per variant (QUICK: 300)
+metrics = kit.execute(lab.LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 print(f"{'variant':16s} {'final loss':>10s} {'accuracy':>9s} {'max |grad|':>10s}")
 for name, v in metrics["variants"].items():
     print(f"{name:16s} {v['final_loss']:10.4g} {v['accuracy']:9.1%} {v['max_grad_norm']:10.3g}")
