@@ -1,18 +1,30 @@
 """labs.attention: DLFS2's data and split, the attention references, the models, the lab."""
 
+import dataclasses
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 
 from labs import attention, kit
+from labs.attention import figures
 from labs.data import DataError
-from labs.data.dlfs2 import examples_of_each_format, load_task, read_lines
+from labs.data.dlfs2 import (
+    examples_of_each_format,
+    load_task,
+    question_examples,
+    question_format,
+    read_lines,
+)
 from models import attention_seq2seq as s2s
 from models.reference import attention as ref
-from tests.conftest import run_module
+from tests.conftest import REPO, kill_when, run_module
 from tests.reference_helpers import max_gradient_error
 
 
@@ -70,6 +82,14 @@ def test_examples_of_each_format(dates):
     questions = [dates.decode(dates.x_test[row]).rstrip() for row in rows]
     assert any(re.fullmatch(r"\d+/\d+/\d+", q) for q in questions)
     assert any(re.fullmatch(r"[A-Z]+, [A-Z]+ \d+, \d+", q) for q in questions)
+
+
+def test_question_formats(data_root, dates):
+    assert question_format("August 19, 2003   ") == question_format("Mar 25, 2003") == "Aa 9, 9"
+    examples = question_examples(dates)
+    assert len(examples) == 7 and "9/9/9" in examples and "a 9, 9" in examples
+    assert all(question_format(question) == shape for shape, question in examples.items())
+    assert list(question_examples(load_task("addition", data_root))) == ["9+9"]
 
 
 def test_wrong_checksum_is_one_line(tmp_path):
@@ -202,7 +222,9 @@ def quick_run(data_root, quick_run_of):
 
 def test_quick_date_run(quick_run):
     out, metrics = quick_run
+    kit.validate_metrics(attention.LAB, metrics)
     assert metrics["lab"] == "attention" and metrics["task"] == "date" and metrics["quick"]
+    assert metrics["config"]["variants"] == list(s2s.VARIANTS)
     assert set(metrics["variants"]) == set(s2s.VARIANTS)
     for name, variant in metrics["variants"].items():
         assert len(variant["test_exact_match_per_epoch"]) == variant["epochs"] == 1
@@ -213,6 +235,30 @@ def test_quick_date_run(quick_run):
     for name in ("exact_match.png", "attention_luong.png", "attention_bahdanau.png", "history.csv"):
         assert (out / name).is_file()
     assert not (out / "attention_baseline.png").exists()
+    # What translate needs, kept with the models (not re-read from metrics.json).
+    assets = json.loads((out / "assets.json").read_text())
+    assert assets["task"] == "date" and assets["vocabulary"] == metrics["vocabulary"]
+    assert (assets["question_length"], assets["answer_length"]) == (30, 11)
+    assert len(assets["question_examples"]) == 7
+    # The per-epoch scores are in the history, hence in its backup across a restart.
+    history = kit.read_history_csv(out / "history.csv")
+    assert history["luong"]["test_exact_match"] == [
+        metrics["variants"]["luong"]["test_exact_match"]
+    ]
+
+
+def test_heat_map_scale_follows_the_weights(dates):
+    # An untrained model's weights are all about 1/30: on a fixed 0..1 scale, one flat black.
+    rng = np.random.default_rng(0)
+    weights = 1 / 30 + rng.uniform(-1e-3, 1e-3, size=(8, 10, 29))
+    figure = figures.plot_attention(dates, "luong", dates.t_test[:8], weights, [0, 1])
+    image = figure.axes[0].images[0]
+    shown = [
+        w[:, : len(dates.decode(dates.x_test[row]).rstrip())] for row, w in enumerate(weights[:2])
+    ]
+    assert image.norm.vmin == pytest.approx(min(w.min() for w in shown))
+    assert image.norm.vmax == pytest.approx(max(w.max() for w in shown))
+    kit.plt.close(figure)
 
 
 def test_translate_prints_answer_and_alignment(quick_run):
@@ -232,76 +278,129 @@ def test_translate_prints_answer_and_alignment(quick_run):
     headers = [line for line in lines if " -> " in line and "(luong)" in line]
     assert [h.split(" -> ")[0] for h in headers] == ["march 3, 2007", "2/10/93"]
     assert sum(" <- " in line for line in lines) == 2 * 10  # one per answer character
+    assert "Wrote" not in result.stdout and not (out / "previous").exists()  # nothing written
 
 
 @pytest.mark.parametrize(
     "question, message",
-    [("", "empty"), ("x" * 40, "at most 29"), ("march 3, 2007 ☃", "outside the date")],
+    [
+        ("x" * 40, "at most 29"),
+        ("march 3, 2007 ☃", "outside the date"),
+        ("hello world", "does not look like a question of the date task"),
+        ("2007-03-03", "does not look like"),
+    ],
 )
 def test_translate_rejects_malformed_input(quick_run, question, message):
     out, _ = quick_run
-    with pytest.raises(DataError, match=message):
-        attention.main(["translate", "--output-dir", str(out), "2/10/93", question])
+    with pytest.raises(DataError, match=message) as error:
+        kit.execute(attention.LAB, ["translate", "--output-dir", str(out), "2/10/93", question])
+    assert "\n" not in str(error.value)
 
 
 def test_translate_errors_are_one_line_and_exit_1(quick_run, tmp_path):
     out, _ = quick_run
-    result = run_module("labs.attention", "translate", "--output-dir", out, "march 3, 2007?")
+    result = run_module("labs.attention", "translate", "--output-dir", out, "hello world")
     assert result.returncode == 1
     _assert_one_error_line(result.stderr)
-    with pytest.raises(kit.LabError, match="train one first"):
-        attention.main(["translate", "--output-dir", str(tmp_path), "2/10/93"])
+    with pytest.raises(kit.LabError, match="no finished run"):
+        kit.execute(attention.LAB, ["translate", "--output-dir", str(tmp_path), "2/10/93"])
 
 
-def _quick_addition(data_root, out):
-    # Two variants: the date run above already exercises all five on the same code path.
-    result = run_module(
-        "labs.attention",
-        "--quick",
-        "--task",
-        "addition",
-        "--no-plots",
-        "--manual-dir",
-        data_root,
-        "--output-dir",
-        out,
-        "--variants",
-        "peeky,bahdanau",
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    metrics = json.loads((out / "metrics.json").read_text())
-    for variant in metrics["variants"].values():  # timings differ run to run
-        del variant["train_seconds"], variant["elapsed_seconds_per_epoch"]
-        variant["seconds_to_99_9"] = None
-    return metrics
+# The addition run sets every flag of the lab, in a folder that holds an older run's luong model.
+FLAGS = {
+    "--task": "addition",
+    "--variants": "peeky,bahdanau",  # two: the date run above exercises all five
+    "--epochs": "1",
+    "--batch-size": "64",
+    "--learning-rate": "0.005",
+}
 
 
 @pytest.fixture(scope="module")
-def quick_addition(data_root, tmp_path_factory):
-    return _quick_addition(data_root, tmp_path_factory.mktemp("addition"))
+def quick_addition(data_root, quick_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("addition")
+    (out / "models").mkdir()
+    shutil.copy2(quick_run[0] / "models" / "luong.keras", out / "models")  # keeps its old mtime
+    argv = ["--quick", "--no-plots", "--manual-dir", str(data_root), "--output-dir", str(out)]
+    metrics = kit.execute(attention.LAB, [*argv, *(x for item in FLAGS.items() for x in item)])
+    return out, metrics
 
 
 def test_quick_addition_run(quick_addition):
-    assert quick_addition["task"] == "addition" and quick_addition["answer_length"] == 5
-    assert quick_addition["vocabulary"] == "16+75 _920384"  # DLFS2's order of first appearance
-    assert list(quick_addition["variants"]) == ["peeky", "bahdanau"]
-    for variant in quick_addition["variants"].values():
+    out, metrics = quick_addition
+    kit.validate_metrics(attention.LAB, metrics)
+    assert metrics["task"] == "addition" and metrics["answer_length"] == 5
+    assert metrics["vocabulary"] == "16+75 _920384"  # DLFS2's order of first appearance
+    assert list(metrics["variants"]) == ["peeky", "bahdanau"]
+    for variant in metrics["variants"].values():
         assert len(variant["position_accuracy"]) == 4
 
 
+def test_every_flag_is_in_the_config(quick_addition):
+    _, metrics = quick_addition
+    flags = [
+        field.name for field in dataclasses.fields(attention.Config) if "flag" in field.metadata
+    ]
+    assert sorted(f"--{name.replace('_', '-')}" for name in flags) == sorted(FLAGS)
+    config = metrics["config"]
+    assert config["task"] == "addition" and config["variants"] == ["peeky", "bahdanau"]
+    assert (config["epochs"], config["batch_size"], config["learning_rate"]) == (1, 64, 0.005)
+
+
+def test_a_model_of_an_older_run_is_never_used(quick_addition):
+    out, _ = quick_addition
+    assert (out / "previous" / "models" / "luong.keras").is_file()  # set aside by the new run
+    with pytest.raises(kit.LabError, match="no model 'luong'") as error:
+        kit.execute(
+            attention.LAB, ["translate", "--output-dir", str(out), "--variant", "luong", "1+2"]
+        )
+    assert "\n" not in str(error.value)
+    # The addition run's own model answers additions, and refuses what is not one.
+    assert kit.execute(attention.LAB, ["translate", "--output-dir", str(out), "16+75"])["variant"]
+    with pytest.raises(DataError, match="addition task"):
+        kit.execute(attention.LAB, ["translate", "--output-dir", str(out), "1+2+3"])
+
+
 @pytest.mark.slow
-def test_a_seed_reproduces_metrics(data_root, tmp_path, quick_addition):
-    assert _quick_addition(data_root, tmp_path) == quick_addition
+def test_a_killed_run_resumes_to_the_uninterrupted_runs_metrics(data_root, tmp_path):
+    """SIGTERM after the first of two epochs, then the same command: every non-timing number of
+    the uninterrupted run, the first epoch's exact match included (issue 32: it was None)."""
+    argv = ["--quick", "--epochs", "2", "--variants", "luong", "--no-plots"]
+    argv += ["--manual-dir", str(data_root)]
+
+    def command(name):
+        return [sys.executable, "-m", "labs.attention", *argv, "--output-dir", str(tmp_path / name)]
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    whole = subprocess.run(command("whole"), cwd=REPO, env=env, capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    returncode, stderr = kill_when(command("cut"), "Epoch 2/2")  # epoch 1 done and backed up
+    assert returncode == 130, stderr[-3000:]
+    resumed = subprocess.run(command("cut"), cwd=REPO, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Resuming from" in resumed.stdout and "1 epoch(s) already done" in resumed.stdout
+
+    def without_timing(name):
+        metrics = json.loads((tmp_path / name / "metrics.json").read_text())
+        variant = metrics["variants"]["luong"]
+        for key in ("train_seconds", "elapsed_seconds_per_epoch", "seconds_to_99_9"):
+            del variant[key]
+        history = kit.read_history_csv(tmp_path / name / "history.csv")
+        del history["luong"]["epoch_seconds"]
+        return metrics, history
+
+    (cut, cut_history), (uncut, uncut_history) = without_timing("cut"), without_timing("whole")
+    assert len(cut["variants"]["luong"]["test_exact_match_per_epoch"]) == 2
+    assert None not in cut["variants"]["luong"]["val_exact_match_per_epoch"]
+    assert cut == uncut and cut_history == uncut_history
 
 
-def test_bad_flag_is_exit_2(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        attention.main(["--variants", "luong,transformer"])
-    assert exit_info.value.code == 2 and "baseline" in capsys.readouterr().err
-
-
-def test_the_labs_variant_names_are_the_models():
+def test_the_labs_names_are_the_models_and_datas():
     # Named in the lab so that --help needs no TensorFlow; they must stay the models' names.
-    from labs import attention
+    from labs.data import dlfs2
 
     assert attention.VARIANTS == s2s.VARIANTS
+    assert attention.TASKS == dlfs2.TASKS
+    assert attention.PRESETS["default"].quick().chosen_variants == ("baseline", "luong")
+    addition = dataclasses.replace(attention.PRESETS["dlfs2"], task="addition")
+    assert addition.chosen_variants == s2s.VARIANTS and addition.chosen_epochs == 25
