@@ -1,11 +1,17 @@
 """`python -m labs`: every lab, what it shows, the course section it reproduces, its run time.
+`python -m labs day [--quick] [--again]`: runs them all and writes runs/index.html.
 
 The list is an explicit registry; each lab's declaration (`labs.<name>.LAB`) imports no
 TensorFlow, so the list prints at once.
 """
 
+import argparse
 import dataclasses
 import importlib
+import pathlib
+import sys
+
+from labs.kit.day import run_day
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +40,7 @@ LABS = (
 )
 
 
-def main():
+def list_labs():
     width = max(len(entry.name) for entry in LABS)
     print("Day-3 labs. Run one with `python -m labs.<name>`; `--help` shows its flags.\n")
     for entry in LABS:
@@ -42,6 +48,37 @@ def main():
         print(f"  {entry.name:<{width}}  {lab.summary}")
         print(f"  {'':<{width}}  course: {lab.section}")
         print(f"  {'':<{width}}  default run: {entry.run_time}")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        return list_labs()
+    parser = argparse.ArgumentParser(
+        prog="python -m labs",
+        description="Without arguments: list the labs. `day`: run every lab at its default "
+        "settings in sequence (finished labs are not run again; an interrupted one resumes), "
+        "then write <output-dir>/index.html with every lab's key figure and numbers.",
+    )
+    parser.add_argument("command", choices=["day"])
+    parser.add_argument("--quick", action="store_true", help="every lab's --quick run (minutes)")
+    parser.add_argument("--again", action="store_true", help="also run the finished labs again")
+    parser.add_argument(
+        "--output-dir",
+        type=pathlib.Path,
+        default=pathlib.Path("runs"),
+        help="the folder of the labs' output dirs (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        record = run_day(LABS, args.output_dir, quick=args.quick, again=args.again)
+    except KeyboardInterrupt:
+        print("\nlabs day: interrupted; run the same command again to continue", file=sys.stderr)
+        sys.exit(130)
+    failed = [name for name, run in record.items() if run["status"].startswith("failed")]
+    if failed:
+        print(f"labs day: error: {', '.join(failed)} failed (see above)", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

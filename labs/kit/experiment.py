@@ -45,7 +45,7 @@ class Experiment:
     """
 
     def __init__(self, lab, context, config):
-        self.name = getattr(lab, "name", lab)
+        self.lab, self.name = lab, getattr(lab, "name", lab)
         self.args = None
         if not isinstance(context, RunContext):  # TRANSITIONAL: a lab not yet on kit.Lab
             self.args, context = context, legacy_context(self.name, context)
@@ -203,7 +203,12 @@ class Experiment:
             self._drop_empty_models_folder()
             if self._resume is not None:
                 self._resume.complete()
-            report.write_index(self.out, self.context.command_line)
+            report.write_index(
+                self.out,
+                self.context.command_line,
+                figure=getattr(self.lab, "figure", None),
+                headline=getattr(self.lab, "headline", None),
+            )
         outputs.report_outputs(self.out)
         return metrics
 

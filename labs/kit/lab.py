@@ -154,6 +154,9 @@ class Lab:
         commands: `{name: Command}`.
         metrics: a `typing.TypedDict` of what the lab adds to `metrics.json` after the envelope
             (validated by `kit.validate_metrics` in the tests).
+        figure: the run's key figure (a PNG name), shown first on its page and on the day's.
+        headline: `{label: dotted key into metrics.json}`, the numbers a learner reads first,
+            e.g. `{"test accuracy": "best.test_accuracy"}`.
     """
 
     package: str
@@ -165,6 +168,8 @@ class Lab:
     tensorboard: bool = False
     commands: dict = dataclasses.field(default_factory=dict)
     metrics: type | None = None
+    figure: str | None = None
+    headline: dict = dataclasses.field(default_factory=dict)
 
     @property
     def name(self):

@@ -38,6 +38,7 @@ th { background: #f4f4f4; }
 td.value { font-family: ui-monospace, monospace; }
 figure { margin: 1.5em 0; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
+ul.headline { font-size: 1.2em; }
 """
 
 
@@ -98,12 +99,34 @@ def _link(path):
     return html.escape(path.as_posix(), quote=True)
 
 
-def write_index(out, command=None):
-    """Writes `<out>/index.html` for the run in `out` (after its `metrics.json`).
+def lookup(metrics, dotted_key):
+    """`metrics["a"]["b"]` for `"a.b"`; None when a part is missing."""
+    for part in dotted_key.split("."):
+        if not isinstance(metrics, dict) or part not in metrics:
+            return None
+        metrics = metrics[part]
+    return metrics
+
+
+def headline_numbers(metrics, headline):
+    """`[(label, formatted value)]` of a lab's headline keys found in `metrics`."""
+    shown = []
+    for label, key in (headline or {}).items():
+        value = lookup(metrics, key)
+        if value is not None:
+            shown.append((label, f"{value:.4g}" if isinstance(value, float) else str(value)))
+    return shown
+
+
+def write_index(out, command=None, *, figure=None, headline=None):
+    """Writes `<out>/index.html` for the run in `out` (after its `metrics.json`): the headline
+    numbers and the key figure first, then the command, every plot, the metrics and the files.
 
     Args:
         out: the run's output dir, holding `metrics.json`.
         command: the command that made the run (`command_line(...)`); left out when None.
+        figure: the key figure's file name (`Lab.figure`), shown first.
+        headline: `{label: dotted key}` of the numbers shown first (`Lab.headline`).
 
     Returns:
         The page's path.
@@ -133,15 +156,19 @@ def write_index(out, command=None):
     figures = [p for p in files if p.suffix.lower() == ".png"]
     others = [p for p in files if p.suffix.lower() != ".png"]
 
+    figures.sort(key=lambda p: p.as_posix() != figure)  # the key figure first
     parts = [f"<h1>{html.escape(title)}</h1>"]
+    numbers = headline_numbers(metrics, headline)
+    if numbers:
+        items = "".join(
+            f"<li><strong>{html.escape(label)}</strong>: {html.escape(value)}</li>"
+            for label, value in numbers
+        )
+        parts.append(f'<ul class="headline">{items}</ul>')
     if command:
         parts.append(
             f'<h2>Command</h2>\n<pre><code class="command">{html.escape(command)}</code></pre>'
         )
-    parts.append("<h2>Metrics</h2>\n" + _table(flatten(results), "metrics.json: results"))
-    for key, column in ENVELOPE_TABLES.items():
-        if isinstance(metrics.get(key), dict):
-            parts.append(_table(flatten(metrics[key]), f"metrics.json: {key}", column))
     if figures:
         parts.append("<h2>Plots</h2>")
         parts.extend(
@@ -149,6 +176,10 @@ def write_index(out, command=None):
             f"<figcaption>{html.escape(p.as_posix())}</figcaption>\n</figure>"
             for p in figures
         )
+    parts.append("<h2>Metrics</h2>\n" + _table(flatten(results), "metrics.json: results"))
+    for key, column in ENVELOPE_TABLES.items():
+        if isinstance(metrics.get(key), dict):
+            parts.append(_table(flatten(metrics[key]), f"metrics.json: {key}", column))
     if others:
         items = "\n".join(
             f'<li><a href="{_link(p)}">{html.escape(p.as_posix())}</a></li>' for p in others
