@@ -1,5 +1,6 @@
 """The README's numbers and lab table against their sources: results/*.json and labs.__main__."""
 
+import dataclasses
 import json
 
 import pytest
@@ -110,12 +111,24 @@ def test_every_committed_result_is_a_final_run_of_its_lab():
         assert path.stem.endswith(f"-seed{metrics['seed']}"), path  # <preset or variant>-seed<N>
 
 
-@pytest.mark.parametrize("lab", LABS, ids=[lab.name for lab in LABS])
-def test_the_lab_table_names_the_course_notebook_and_run_time_of_python_m_labs(lab):
+@pytest.mark.parametrize("key", sorted(readme_results.TABLES))
+def test_every_table_reads_keys_of_its_labs_metrics_schema(key):
+    readme_results.check_against_schema(key, readme_results.TABLES[key])
+
+
+def test_the_schema_check_fails_on_a_key_the_lab_does_not_write():
+    table = readme_results.TABLES["seq2seq/course"]
+    wrong = dataclasses.replace(table, columns=(readme_results.Column("x", "no_such_key"),))
+    with pytest.raises(KeyError, match="no_such_key"):
+        readme_results.check_against_schema("seq2seq/course", wrong)
+
+
+@pytest.mark.parametrize("entry", LABS, ids=[entry.name for entry in LABS])
+def test_the_lab_table_names_the_course_notebook_and_run_time_of_python_m_labs(entry):
     rows = [
         line
         for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()
-        if line.startswith(f"| {lab.name} | `python -m labs.{lab.name}")
+        if line.startswith(f"| {entry.name} | `python -m labs.{entry.name}")
     ]
-    assert len(rows) == 1, lab.name
-    assert f"| {lab.course} | {lab.run_time} |" in rows[0]
+    assert len(rows) == 1, entry.name
+    assert f"| {entry.lab.section} | {entry.run_time} |" in rows[0]

@@ -17,12 +17,15 @@ The tables a README may hold are listed in `TABLES` below.
 
 import argparse
 import dataclasses
+import importlib
 import json
 import math
 import pathlib
 import re
 import statistics
 import sys
+import types
+import typing
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 MARKER = re.compile(
@@ -177,6 +180,41 @@ TABLES = {
     "bidirectional/course": COURSE_DIGITS,
     "bidirectional/course-clipping": CLIPPING_STUDY,
 }
+
+
+def schema_type(schema, dotted_key):
+    """The type at `dotted_key` of a lab's metrics TypedDict (a `dict[str, X]` level takes any
+    key); raises `KeyError` naming the first part the schema does not have."""
+    for part in dotted_key.split("."):
+        schema = _unwrap(schema)
+        if typing.get_origin(schema) is dict:
+            schema = typing.get_args(schema)[1]
+        elif isinstance(schema, type) and hasattr(schema, "__required_keys__"):
+            hints = typing.get_type_hints(schema)
+            if part not in hints:
+                raise KeyError(f"{schema.__name__} has no key {part!r}")
+            schema = hints[part]
+        else:
+            raise KeyError(f"{dotted_key}: {part!r} is below a plain value")
+    return _unwrap(schema)
+
+
+def _unwrap(schema):
+    if typing.get_origin(schema) in (typing.Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(schema) if arg is not type(None)]
+        return inner[0] if len(inner) == 1 else schema
+    return schema
+
+
+def check_against_schema(key, table):
+    """Raises `KeyError` unless every column of `table` is a key of the lab's metrics schema
+    (`labs.<lab>.LAB.metrics`), so a table never reads a key the lab does not write."""
+    lab = importlib.import_module(f"labs.{key.split('/')[0]}").LAB
+    row = schema_type(lab.metrics, table.rows)
+    if not table.single:
+        row = typing.get_args(row)[1] if typing.get_origin(row) is dict else row
+    for column in table.columns:
+        schema_type(row, column.key)
 
 
 def load_runs(results_dir, key):
