@@ -15,6 +15,9 @@ fewer parameters and, on PTB, lower perplexity. With `sampled_softmax=k` trainin
 `tf.nn.sampled_softmax_loss` over k classes drawn from a log-uniform (Zipf) distribution, which
 fits word ids ordered by frequency (`labs.data.ptb`); it only makes training steps cheaper. Every
 perplexity this module reports (`test_step`, `evaluate_perplexity`) uses the exact full softmax.
+The candidates are drawn as TensorFlow's `log_uniform_candidate_sampler(unique=True)` draws them,
+but from a Keras `SeedGenerator` (`log_uniform_candidates`), whose state can be saved and restored
+with the training backup, so that a run resumed after a kill draws what it would have drawn.
 """
 
 import keras
@@ -131,6 +134,10 @@ class LanguageModel(keras.Model):
         self.output_bias = self.add_weight(
             shape=(vocabulary_size,), initializer="zeros", name="output_bias"
         )
+        # Made last, so that the seeds drawn for the layers above do not depend on it.
+        self.candidate_seed = (
+            keras.random.SeedGenerator(name="candidate_sampler") if sampled_softmax else None
+        )
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.cross_entropy_sum = keras.metrics.Sum(name="cross_entropy_sum")
         self.token_count = keras.metrics.Sum(name="token_count")
@@ -174,14 +181,18 @@ class LanguageModel(keras.Model):
         with tf.GradientTape() as tape:
             if self.sampled_softmax:
                 hidden = self.features(tokens, training=True)
+                labels = tf.reshape(tf.cast(targets, "int64"), (-1, 1))
                 loss = tf.reduce_mean(
                     tf.nn.sampled_softmax_loss(
                         weights=self.output_weights,
                         biases=self.output_bias,
-                        labels=tf.reshape(tf.cast(targets, "int64"), (-1, 1)),
+                        labels=labels,
                         inputs=tf.reshape(hidden, (-1, hidden.shape[-1])),
                         num_sampled=self.sampled_softmax,
                         num_classes=self.vocabulary_size,
+                        sampled_values=log_uniform_candidates(
+                            labels, self.sampled_softmax, self.vocabulary_size, self.candidate_seed
+                        ),
                     )
                 )
             else:
@@ -224,6 +235,51 @@ class LanguageModel(keras.Model):
         }
 
 
+def log_uniform_candidates(true_classes, num_sampled, range_max, seed, tries_per_sample=8):
+    """`tf.random.log_uniform_candidate_sampler(unique=True)` drawn from a Keras `SeedGenerator`.
+
+    Draws ids with P(k) = log((k + 2) / (k + 1)) / log(range_max + 1) (TensorFlow's formula),
+    keeps the first `num_sampled` distinct ones, and gives the expected counts as TensorFlow's
+    unique sampler does: `-expm1(tries * log1p(-P(k)))`, `tries` the draws it took.
+
+    Args:
+        true_classes: int64 `(batch, num_true)`, the target ids.
+        num_sampled: distinct candidates to draw (at most `range_max`).
+        range_max: the number of classes.
+        seed: a `keras.random.SeedGenerator` (its state advances one step per call).
+        tries_per_sample: draws made per candidate; 8 leaves no realistic chance of fewer than
+            `num_sampled` distinct ids on a 10,000-word Zipf vocabulary (about 2.3 are needed for
+            1,024 candidates, 2.9 for 2,048).
+
+    Returns:
+        `(sampled_candidates, true_expected_count, sampled_expected_count)`, what
+        `tf.nn.sampled_softmax_loss(sampled_values=...)` takes.
+    """
+    log_range = np.log1p(range_max)
+    uniform = keras.random.uniform((num_sampled * tries_per_sample,), dtype="float64", seed=seed)
+    draws = tf.cast(tf.exp(uniform * log_range), "int64") - 1
+    draws = tf.clip_by_value(draws, 0, range_max - 1)
+    distinct, index = tf.unique(draws)
+    first = tf.math.unsorted_segment_min(tf.range(tf.size(draws)), index, tf.size(distinct))
+    found = tf.minimum(tf.size(distinct), num_sampled)
+    sampled = distinct[:num_sampled]
+    tries = tf.cast(first[found - 1] + 1, "float64")
+
+    def expected(ids):
+        ids = tf.cast(ids, "float64")
+        p = tf.math.log((ids + 2.0) / (ids + 1.0)) / log_range
+        count = tf.where(
+            tries == tf.cast(found, "float64"), p * tries, -tf.math.expm1(tries * tf.math.log1p(-p))
+        )
+        return tf.cast(count, "float32")
+
+    return (
+        tf.stop_gradient(sampled),
+        tf.stop_gradient(expected(true_classes)),
+        tf.stop_gradient(expected(sampled)),
+    )
+
+
 class ResetStates(keras.callbacks.Callback):
     """Zeroes the model's carried state at every epoch start and before every evaluation."""
 
@@ -239,18 +295,22 @@ class ExactPerplexity(keras.callbacks.Callback):
 
     The training loss of a sampled softmax is not a cross-entropy and the running training loss
     has dropout on, so the training curve is measured this way on a slice of the training text.
+    The value goes into the epoch's logs as `perplexity` (callbacks after this one, such as a
+    backup that keeps the history across a restart, see it).
 
     Attributes:
         values: the perplexity after each epoch trained in this process.
     """
 
-    def __init__(self, dataset):
+    def __init__(self, dataset, key="perplexity"):
         super().__init__()
-        self.dataset = dataset
+        self.dataset, self.key = dataset, key
         self.values = []
 
     def on_epoch_end(self, epoch, logs=None):
         self.values.append(evaluate_perplexity(self.model, self.dataset))
+        if logs is not None:
+            logs[self.key] = self.values[-1]
 
 
 def evaluate_perplexity(model, dataset):

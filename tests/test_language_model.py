@@ -4,19 +4,24 @@ Every lab run here is `--quick` on the real staged PTB (tiny model, first 1,500 
 """
 
 import dataclasses
-import re
+import json
+import sys
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+from labs import kit
 from labs import language_model as lab
 from labs.data import DataError
 from labs.data.token_stream import stream_batches
+from labs.language_model.training import build
 from models.language_model import (
     LanguageModel,
     build_language_model,
     evaluate_perplexity,
+    log_uniform_candidates,
     unigram_log_probabilities,
 )
 from models.reference.language_model import (
@@ -25,12 +30,8 @@ from models.reference.language_model import (
     language_model_forward,
     language_model_weights,
 )
-from tests.conftest import run_module
+from tests.conftest import kill_when, run_module
 from tests.reference_helpers import max_gradient_error
-
-# TensorFlow 2.21's C++ start-up lines reach stderr whatever TF_CPP_MIN_LOG_LEVEL says.
-TF_STARTUP = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:)")
-
 
 # --- the token stream ---------------------------------------------------------------------------
 
@@ -228,50 +229,60 @@ def test_unigram_bias_predicts_the_training_frequencies():
     log_p = unigram_log_probabilities(tokens, 4)
     np.testing.assert_allclose(np.exp(log_p), np.array([5, 3, 2, 1]) / 11, rtol=1e-6)
     config = dataclasses.replace(lab.PRESETS["default"].quick(), unigram_bias=True)
-    model = lab.build(config, 4, steps_per_epoch=1, train_tokens=tokens)
+    model = build(config, 4, steps_per_epoch=1, train_tokens=tokens)
     np.testing.assert_allclose(np.asarray(model.output_bias), log_p)
+
+
+def test_candidates_are_distinct_log_uniform_draws_with_tensorflows_expected_counts():
+    labels = tf.constant([[0], [7], [900]], tf.int64)
+    seed = keras.random.SeedGenerator(3)
+    state = np.asarray(seed.state)
+    sampled, true_count, sampled_count = log_uniform_candidates(labels, 64, 1000, seed)
+    assert sampled.shape == (64,) and len(set(sampled.numpy())) == 64
+    seed.state.assign(state)  # the same state draws the same candidates: a resumable stream
+    again = log_uniform_candidates(labels, 64, 1000, seed)[0]
+    np.testing.assert_array_equal(again, sampled)
+    assert not np.array_equal(log_uniform_candidates(labels, 64, 1000, seed)[0], sampled)
+    # TensorFlow's unique sampler: expected count -expm1(tries * log1p(-p)); recover `tries`
+    # from one id and check that every other id's count follows with the same `tries`.
+    p = np.log((np.arange(1000) + 2) / (np.arange(1000) + 1)) / np.log(1001)
+    ids = np.concatenate([labels.numpy()[:, 0], sampled.numpy()])
+    counts = np.concatenate([true_count.numpy()[:, 0], sampled_count.numpy()])
+    tries = np.log1p(-counts[-1]) / np.log1p(-p[ids[-1]])
+    np.testing.assert_allclose(counts, -np.expm1(tries * np.log1p(-p[ids])), rtol=1e-4)
+    # the same distribution as TensorFlow's own sampler (mean expected count of the labels)
+    ours = [log_uniform_candidates(labels, 64, 1000, seed)[1] for _ in range(200)]
+    theirs = [
+        tf.random.log_uniform_candidate_sampler(labels, 1, 64, True, 1000, seed=1)[1]
+        for _ in range(200)
+    ]
+    np.testing.assert_allclose(np.mean(ours, 0), np.mean(theirs, 0), rtol=0.03)
 
 
 # --- the lab ------------------------------------------------------------------------------------
 
+COURSE_FLAGS = ["--batch-size", "3", "--learning-rate", "10", "--epochs", "2", "--prompt", "the N"]
+
 
 @pytest.fixture(scope="module")
 def quick_runs(data_root, tmp_path_factory):
-    """Every preset's --quick run on the real PTB; the default one twice (determinism)."""
+    """The --quick runs of the default preset and of the course preset (every flag given)."""
     root = tmp_path_factory.mktemp("language_model")
-    runs = {}
-    for preset in lab.PRESETS:
-        flags = [
-            "--quick",
-            "--preset",
-            preset,
-            "--manual-dir",
-            data_root,
-            "--output-dir",
-            root / preset,
-        ]
-        if preset not in ("default", "course"):
-            flags.append("--no-plots")
-        runs[preset] = lab.main([str(flag) for flag in flags])
-    again = lab.main(
-        [
-            str(flag)
-            for flag in [
-                "--quick",
-                "--manual-dir",
-                data_root,
-                "--no-plots",
-                "--output-dir",
-                root / "again",
-            ]
-        ]
-    )
-    return root, runs, again
+    common = ["--quick", "--manual-dir", str(data_root)]
+    runs = {
+        "default": kit.execute(lab.LAB, [*common, "--output-dir", str(root / "default")]),
+        "course": kit.execute(
+            lab.LAB,
+            [*common, "--preset", "course", *COURSE_FLAGS, "--output-dir", str(root / "course")],
+        ),
+    }
+    return root, runs
 
 
-def test_quick_runs_of_every_preset_report_exact_perplexities(quick_runs):
-    root, runs, _ = quick_runs
+def test_quick_runs_report_exact_perplexities(quick_runs):
+    root, runs = quick_runs
     for preset, metrics in runs.items():
+        kit.validate_metrics(lab.LAB, metrics)
         model = metrics["model"]
         assert metrics["preset"] == preset and model["epochs"] == 2
         assert model["valid_perplexity"] == pytest.approx(
@@ -279,39 +290,43 @@ def test_quick_runs_of_every_preset_report_exact_perplexities(quick_runs):
         )
         assert 1 < model["test_perplexity"] < 10_000 * 1.5  # finite, not worse than far off uniform
         assert len(model["train_perplexity"]) == 2
-        assert model["gradient_norm"]["steps"] == 2 * (1499 // 4 // 5)
+        batch = metrics["config"]["batch_size"]
+        assert model["gradient_norm"]["steps"] == 2 * (1499 // batch // 5)
         top = metrics["next_word"]["top"]
         assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
+        for name in ("perplexity.png", "gradient_norm.png", "next_word.png", "gradient_norm.csv"):
+            assert (root / preset / name).is_file(), name
+        rows = (root / preset / "gradient_norm.csv").read_text().splitlines()
+        assert rows[0] == "step,gradient_norm" and len(rows) == model["gradient_norm"]["steps"] + 1
+        assert not (root / preset / "models" / "vocabulary.txt").exists()
+        assets = json.loads((root / preset / "assets.json").read_text())
+        assert assets["model"] == preset and len(assets["vocabulary"]) == 10_000
+    assert runs["default"]["model"]["float32_perplexity"]  # bfloat16: recomputed in float32
+    assert runs["course"]["model"]["float32_perplexity"] is None
     assert runs["course"]["model"]["params"] == 2 * 10_000 * 24 + 4 * 24 * 49 + 10_000
-    for name in ("perplexity.png", "gradient_norm.png", "next_word.png"):
-        assert (root / "default" / name).is_file() and (root / "course" / name).is_file()
     lines = (root / "default" / "next_word.txt").read_text().splitlines()
     assert len(lines) == 10_000
     probabilities = np.array([float(line.rsplit(" : ", 1)[1]) for line in lines])
     assert np.all(np.diff(probabilities) <= 0) and probabilities.sum() == pytest.approx(1, 1e-4)
 
 
-def test_a_fixed_seed_reproduces_metrics(quick_runs):
-    _, runs, again = quick_runs
-    assert again["model"]["test_perplexity"] == runs["default"]["model"]["test_perplexity"]
-    assert again["next_word"] == runs["default"]["next_word"]
+def test_every_flag_is_in_the_config(quick_runs):
+    _, runs = quick_runs
+    config = runs["course"]["config"]
+    assert (config["batch_size"], config["learning_rate"], config["epochs"]) == (3, 10.0, 2)
+    assert config["prompt"] == "the N" and runs["course"]["next_word"]["prompt"] == "the N"
+    flags = {f.name for f in dataclasses.fields(lab.Config) if "flag" in f.metadata}
+    assert flags == {"batch_size", "learning_rate", "epochs", "prompt"}
 
 
-def test_predict_and_generate_on_a_saved_run(quick_runs, tmp_path, capsys):
-    root, runs, _ = quick_runs
-    model = root / "default" / "models" / "default.keras"
-    output = tmp_path / "all.txt"
-    predicted = lab.main(
-        [
-            "predict",
-            "The stock xyzzy market",
-            "--model",
-            str(model),
-            "--output",
-            str(output),
-            "--top-k",
-            "5",
-        ]
+def test_predict_and_generate_read_the_run_and_leave_its_files_alone(quick_runs, tmp_path, capsys):
+    root, runs = quick_runs
+    run = root / "default"
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    output = tmp_path / "new" / "all.txt"
+    predicted = kit.execute(
+        lab.LAB,
+        ["predict", "The stock xyzzy market", "--output-dir", str(run), "--output", str(output)],
     )
     printed = capsys.readouterr().out
     assert "note: not in the vocabulary, read as <unk>: xyzzy" in printed
@@ -319,116 +334,90 @@ def test_predict_and_generate_on_a_saved_run(quick_runs, tmp_path, capsys):
     first = printed.splitlines()[1]
     assert first == f"{predicted['top'][0][0]} : {np.float32(predicted['top'][0][1])!s}"
     assert len(output.read_text().splitlines()) == 10_000 and output.with_suffix(".png").is_file()
-    same = lab.main(
-        [
-            "predict",
-            "the stock market",
-            "--model",
-            str(model),
-            "--no-plots",
-            "--output",
-            str(tmp_path / "x.txt"),
-        ]
-    )
+    same = kit.execute(lab.LAB, ["predict", "the stock market", "--output-dir", str(run)])
     assert same["top"] == runs["default"]["next_word"]["top"]
-    generated = lab.main(
-        [
-            "generate",
-            "the company",
-            "--model",
-            str(model),
-            "--words",
-            "30",
-            "--temperature",
-            "0.8",
-            "--top-k",
-            "40",
-        ]
-    )
+    generate = ["generate", "the company", "--output-dir", str(run), "--temperature", "0.8"]
+    generated = kit.execute(lab.LAB, [*generate, "--words", "30"])
     assert len(generated["generated"]) == 30
-    assert generated == lab.main(
-        [
-            "generate",
-            "the company",
-            "--model",
-            str(model),
-            "--words",
-            "30",
-            "--temperature",
-            "0.8",
-            "--top-k",
-            "40",
-        ]
-    )
+    assert generated == kit.execute(lab.LAB, [*generate, "--words", "30"])
+    after = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    assert after == before  # predict's output went to stdout and --output only
 
 
-def test_a_fresh_process_loads_the_saved_model(quick_runs, tmp_path):
-    root, runs, _ = quick_runs
-    model = root / "default" / "models" / "default.keras"
-    result = run_module(
-        "labs.language_model",
-        "predict",
-        "the stock market",
-        "--model",
-        model,
-        "--output",
-        tmp_path / "next.txt",
-        "--no-plots",
-        "--top-k",
-        "3",
-    )
+def test_a_fresh_process_loads_the_saved_run(quick_runs):
+    root, runs = quick_runs
+    command = ["predict", "the stock market", "--top-k", "3", "--output-dir", root / "default"]
+    result = run_module("labs.language_model", *command)
     assert result.returncode == 0, result.stderr
     word, probability = runs["default"]["next_word"]["top"][0]
     assert f"{word} : {np.float32(probability)!s}" in result.stdout
 
 
-def test_bad_input_is_one_line_and_exit_1(quick_runs, tmp_path):
-    root, _, _ = quick_runs
-    model = root / "default" / "models" / "default.keras"
-    empty = run_module("labs.language_model", "predict", "  ", "--model", model)
-    broken = tmp_path / "models" / "default.keras"
-    broken.parent.mkdir()
-    broken.write_text("not a model")
-    (broken.parent / "vocabulary.txt").write_text("a\nb\n")
-    unreadable = run_module("labs.language_model", "generate", "a", "--model", broken)
-    missing = run_module("labs.language_model", "predict", "a", "--model", tmp_path / "no.keras")
-    for result, message in (
-        (empty, "prompt is empty"),
-        (unreadable, "cannot load"),
-        (missing, "cannot read"),
+def test_bad_input_is_one_line(quick_runs, tmp_path, capsys):
+    root, _ = quick_runs
+    for argv in (
+        ["generate", "the", "--words", str(lab.MAX_WORDS + 1)],  # a bound, not a run until killed
+        ["predict", "  "],
+        ["generate", "the", "--temperature", "0"],
     ):
-        lines = [line for line in result.stderr.strip().splitlines() if not TF_STARTUP.match(line)]
-        assert result.returncode == 1 and len(lines) == 1 and message in lines[0], result.stderr
+        with pytest.raises(SystemExit) as exit_:
+            kit.execute(lab.LAB, argv)
+        assert exit_.value.code == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("metrics.json", "assets.json"):
+        (broken / name).write_bytes((root / "default" / name).read_bytes())
+    (broken / "models").mkdir()
+    (broken / "models" / "default.keras").write_text("not a model")
+    with pytest.raises(kit.LabError, match="cannot read the model"):  # one line under kit.main
+        kit.execute(lab.LAB, ["generate", "a", "--output-dir", str(broken)])
+    with pytest.raises(kit.LabError, match="no finished run"):
+        kit.execute(lab.LAB, ["predict", "a", "--output-dir", str(tmp_path / "no")])
 
 
-def test_compare_draws_finished_runs_on_one_figure(quick_runs, tmp_path):
-    root, _, _ = quick_runs
-    histories = lab.main(
-        [
-            "compare",
-            str(root / "default"),
-            str(root / "course"),
-            "--output",
-            str(tmp_path / "presets.png"),
-        ]
-    )
+def test_compare_draws_finished_runs_and_refuses_other_labs(quick_runs, tmp_path, monkeypatch):
+    root, _ = quick_runs
+    runs = [str(root / "default"), str(root / "course")]
+    histories = kit.execute(lab.LAB, ["compare", *runs, "--output", str(tmp_path / "a/b.png")])
     assert set(histories) == {"default (default)", "course (course)"}
     assert len(histories["course (course)"]["val_perplexity"]) == 2
-    assert (tmp_path / "presets.png").is_file()
+    assert (tmp_path / "a" / "b.png").is_file()  # its folder made
     # a run's metrics.json (the committed results/) draws the same curves
-    from_json = lab.main(
-        [
-            "compare",
-            str(root / "course" / "metrics.json"),
-            "--output",
-            str(tmp_path / "from_json.png"),
-        ]
-    )
+    monkeypatch.chdir(tmp_path)  # outside the repository: the figure goes to the current folder
+    from_json = kit.execute(lab.LAB, ["compare", str(root / "course" / "metrics.json")])
+    assert (tmp_path / "perplexity_presets.png").is_file()
     assert list(from_json) == ["course (metrics)"]
     for key, values in histories["course (course)"].items():  # history.csv rounds to 6 digits
-        assert from_json["course (metrics)"][key] == pytest.approx(values, rel=1e-5, nan_ok=True)
-    with pytest.raises(lab.kit.LabError, match="history.csv"):
-        lab.main(["compare", str(tmp_path / "nothing")])
-    (tmp_path / "other.json").write_text('{"lab": "word2vec"}')
-    with pytest.raises(lab.kit.LabError, match="not a finished language_model run"):
-        lab.main(["compare", str(tmp_path / "other.json")])
+        assert from_json["course (metrics)"][key] == pytest.approx(values, rel=1e-5)
+    with pytest.raises(kit.LabError, match="no finished run"):
+        kit.execute(lab.LAB, ["compare", str(tmp_path / "a")])
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "metrics.json").write_text('{"lab": "attention", "config": {}}')
+    with pytest.raises(kit.LabError, match="not of labs.language_model"):
+        kit.execute(lab.LAB, ["compare", str(other)])
+    with pytest.raises(kit.LabError, match="not a finished language_model run"):
+        kit.execute(lab.LAB, ["compare", str(other / "metrics.json")])
+
+
+def _without_timing(metrics):
+    model = {
+        k: v for k, v in metrics["model"].items() if k not in ("train_seconds", "epoch_seconds")
+    }
+    return {**metrics, "model": model, "versions": None}
+
+
+def test_a_run_killed_after_its_first_epoch_resumes_to_the_same_results(quick_runs, data_root):
+    root, runs = quick_runs
+    out = root / "killed"
+    flags = ["--quick", "--manual-dir", str(data_root), "--output-dir", str(out)]
+    command = [sys.executable, "-m", "labs.language_model", *flags]
+    returncode, stderr = kill_when(command, "Epoch 2/")  # verbose=2: epoch 1 is backed up
+    assert returncode == 130, stderr
+    assert (out / "backup" / "default" / "gradient_norm.json").is_file()
+    resumed = kit.execute(lab.LAB, flags)
+    assert _without_timing(resumed) == _without_timing(runs["default"])
+    for name in ("history.csv", "gradient_norm.csv", "next_word.txt"):
+        assert (out / name).read_text() == (root / "default" / name).read_text(), name
+    assert not (out / "backup").exists()

@@ -1,0 +1,4 @@
+from labs import kit
+from labs.language_model import LAB
+
+kit.main(LAB)
