@@ -6,6 +6,8 @@ import os
 import pathlib
 import time
 
+import numpy as np
+
 from labs.kit import outputs, plotting, report, training
 from labs.kit.cli import seed_everything
 from labs.kit.errors import Diverged, Interrupted, LabError
@@ -155,6 +157,13 @@ class Experiment:
         path = self.model_path(name)
         with _writing(path):
             model.save(path)
+        return path
+
+    def save_arrays(self, name, **arrays):
+        """Saves a numpy model's weights as `models/<name>.npz` (`numpy.load` reads them)."""
+        path = self.model_path(name).with_suffix(".npz")
+        with _writing(path):
+            np.savez(path, **arrays)
         return path
 
     def save_figure(self, fig, name):

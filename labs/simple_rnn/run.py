@@ -82,18 +82,6 @@ def _diverged(names, histories, config):
     )
 
 
-def _save_weights(experiment, name, weights):
-    """`models/<name>.npz` (W_in, W, W_out); a write error is one line.
-
-    TRANSITIONAL: `experiment.save_arrays(name, **weights)` once the kit has it.
-    """
-    path = experiment.model_path(name).with_suffix(".npz")
-    try:
-        np.savez(path, **weights)
-    except OSError as error:
-        raise kit.LabError(f"cannot write {path}: {error.strerror or error}") from None
-
-
 def run(experiment):
     """Trains every variant asked for, then saves the weights and draws the figures."""
     config, seed = experiment.config, experiment.context.seed
@@ -119,7 +107,7 @@ def run(experiment):
         raise _diverged(diverged, histories, config)
 
     for name, trained in weights.items():
-        _save_weights(experiment, name, trained)
+        experiment.save_arrays(name, **trained)
     if experiment.plots:
         experiment.save_figure(figures.plot_loss(histories, config), "loss.png")
         experiment.save_figure(figures.plot_grad_norm(histories, results, config), "grad_norm.png")
