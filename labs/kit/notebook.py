@@ -56,7 +56,7 @@ def setup(lab, *, quiet=True):
     Example:
 
     >>> OUT = setup("activations")  # doctest: +SKIP
-    >>> metrics = lab.main(["--output-dir", str(OUT), "--quick"])  # doctest: +SKIP
+    >>> metrics = kit.execute(LAB, ["--output-dir", str(OUT), "--quick"])  # doctest: +SKIP
     >>> show("overview.png")  # doctest: +SKIP
     """
     global _output_dir
