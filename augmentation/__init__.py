@@ -1,20 +1,23 @@
 """Reusable, batched, seeded data augmentation for tf.data pipelines (and EDA for text).
 
-Image ops work on `(B, H, W, C)` float32 batches in a declared value range (uint8 accepted),
-sample their randomness separately from applying it, use stateless RNG, and augment nothing
-when `training=False` (the images still come back as float32 in the value range):
+Every image op, MixUp, CutMix and the pipeline is one `keras.layers.Layer`: the same object
+augments a batch, sits in `keras.Sequential` or a saved model, and maps over `tf.data`. The ops
+work on `(B, H, W, C)` float32 batches in a declared value range (uint8 accepted), sample their
+randomness (`get_random_transformation`) separately from applying it (`transform_images`,
+`transform_labels`), use stateless RNG, and augment nothing when `training=False` (the images
+still come back as float32 in the value range):
 
     from augmentation import RandAugment, MixUp, make_pipeline
     pipeline = make_pipeline("strong", seed=0)           # or "course"
     train = pipeline.apply(train.batch(32))               # ready for model.fit
+    model = keras.Sequential([keras.Input((32, 32, 3)), RandAugment(2, 0.5), ...])
 
-Keras layers of every image op and of the pipeline (for `keras.Sequential` and models):
-`augmentation.layers.RandAugment(...)`, `augmentation.layers.AugmentationPipeline(preset=...)`.
+They are registered for saving as `day3>RandAugment`, ...: a saved model holding them loads
+after `import augmentation`.
 
 Text: `eda(sentence, synonyms=...)` (Wei & Zou, 2019) with a pluggable synonym source.
 """
 
-from augmentation import layers
 from augmentation.base import ImageAugmentation, to_float_images
 from augmentation.cut_mix import CutMix
 from augmentation.gaussian_blur import GaussianBlur
@@ -55,10 +58,18 @@ __all__ = [
     "RandomRot90",
     "SynonymSourceUnavailable",
     "eda",
-    "layers",
     "make_pipeline",
     "make_randaugment",
     "synonym_table",
     "to_float_images",
     "wordnet_synonyms",
 ]
+
+
+def __getattr__(name):
+    # `augmentation.layers` without importing it, as before the ops became layers (one release).
+    if name == "layers":
+        import importlib
+
+        return importlib.import_module("augmentation.layers")
+    raise AttributeError(f"module 'augmentation' has no attribute {name!r}")

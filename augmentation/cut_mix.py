@@ -2,21 +2,24 @@
 
 import tensorflow as tf
 
-from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, split_seed
+from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, images_of, register
 from augmentation.mix_up import check_one_hot, sample_beta
 
 
+@register
 class CutMix(ImageAugmentation):
     """CutMix (Yun et al., 2019): a box of area (1 - λ)·H·W from the partner image replaces the
-    same box of the image; the labels are mixed by the box's actual (clipped) area.
+    same box of the image; the labels are mixed by the box's actual (clipped) area. Call it with
+    labels: `cut_mix(images, one_hot_labels)`, or on `{"images": ..., "labels": ...}`.
 
     Args:
         alpha: λ ~ Beta(alpha, alpha) per image (> 0).
         value_range: `(low, high)` of the float images.
-        seed: seeds the op's own generator (used when a call passes no seed).
+        seed: seeds the layer's own generator (used when a call passes no seed).
+        **kwargs: Keras layer arguments (`name`, `dtype`).
 
-    Params: `box` `(B, 4)` int32 `(top, left, bottom, right)`, exclusive end; `partner` `(B,)`
-        int32; `pasted_fraction` `(B,)` float32, the box's share of the image (the partner's
+    Transformation: `box` `(B, 4)` int32 `(top, left, bottom, right)`, exclusive end; `partner`
+        `(B,)` int32; `pasted_fraction` `(B,)` float32, the box's share of the image (the partner's
         label weight).
 
     Example:
@@ -25,15 +28,16 @@ class CutMix(ImageAugmentation):
         TensorShape([8, 32, 32, 3])
     """
 
-    def __init__(self, alpha=1.0, value_range=DEFAULT_VALUE_RANGE, seed=None):
-        super().__init__(value_range, seed)
+    def __init__(self, alpha=1.0, value_range=DEFAULT_VALUE_RANGE, seed=None, **kwargs):
+        super().__init__(value_range, seed, **kwargs)
         if not alpha > 0:
             raise ValueError(f"alpha must be > 0, got {alpha}")
         self.alpha = float(alpha)
 
-    def sample(self, batch_shape, seed):
-        batch, height, width = batch_shape[0], batch_shape[1], batch_shape[2]
-        seeds = split_seed(seed, 3)
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = tf.shape(images_of(data))
+        batch, height, width = shape[0], shape[1], shape[2]
+        seeds = self.split_seed(seed, 3)
         lam = sample_beta([batch], self.alpha, seeds[0])
         h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
         cut = tf.sqrt(1.0 - lam)  # box side as a fraction of the image side
@@ -54,15 +58,19 @@ class CutMix(ImageAugmentation):
         in_columns = (columns >= box[:, 1, None]) & (columns < box[:, 3, None])  # (B, W)
         return in_rows[:, :, None] & in_columns[:, None, :]  # (B, H, W)
 
-    def apply(self, images, params):
-        mask = self._mask(tf.shape(images), params["box"])[..., None]
-        return tf.where(mask, tf.gather(images, params["partner"]), images)
+    def transform_images(self, images, transformation, training=True):
+        if not training:
+            return images
+        mask = self._mask(tf.shape(images), transformation["box"])[..., None]
+        return tf.where(mask, tf.gather(images, transformation["partner"]), images)
 
-    def apply_labels(self, labels, params):
+    def transform_labels(self, labels, transformation, training=True):
+        if not training:
+            return labels
         labels = check_one_hot(labels, "CutMix")
-        fraction = params["pasted_fraction"]
+        fraction = transformation["pasted_fraction"]
         fraction = tf.reshape(fraction, [-1] + [1] * (labels.shape.rank - 1))
-        return (1.0 - fraction) * labels + fraction * tf.gather(labels, params["partner"])
+        return (1.0 - fraction) * labels + fraction * tf.gather(labels, transformation["partner"])
 
     def get_config(self):
-        return {"alpha": self.alpha, **super().get_config()}
+        return {**super().get_config(), "alpha": self.alpha}

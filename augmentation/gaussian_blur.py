@@ -2,7 +2,7 @@
 
 import tensorflow as tf
 
-from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, split_seed
+from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, images_of, register
 
 
 def gaussian_kernel_1d(sigma, kernel_size):
@@ -26,6 +26,7 @@ def gaussian_kernel_1d(sigma, kernel_size):
     return taps / tf.reduce_sum(taps, axis=1, keepdims=True)
 
 
+@register
 class GaussianBlur(ImageAugmentation):
     """Blurs each image with sigma ~ U(sigma_min, sigma_max), repeating the border pixels.
 
@@ -36,17 +37,25 @@ class GaussianBlur(ImageAugmentation):
         kernel_size: odd number of taps per direction, e.g. 5.
         sigma: `(sigma_min, sigma_max)` range, or one float for a fixed sigma (pixels).
         value_range: `(low, high)` of the float images.
-        seed: seeds the op's own generator (used when a call passes no seed).
+        seed: seeds the layer's own generator (used when a call passes no seed).
+        **kwargs: Keras layer arguments (`name`, `dtype`).
 
-    Params: `sigma`: `(B,)` float32.
+    Transformation: `sigma`: `(B,)` float32.
 
     Example:
         >>> GaussianBlur(5, (0.1, 2.0), seed=1)(tf.zeros([2, 16, 16, 3])).shape
         TensorShape([2, 16, 16, 3])
     """
 
-    def __init__(self, kernel_size=5, sigma=(0.1, 2.0), value_range=DEFAULT_VALUE_RANGE, seed=None):
-        super().__init__(value_range, seed)
+    def __init__(
+        self,
+        kernel_size=5,
+        sigma=(0.1, 2.0),
+        value_range=DEFAULT_VALUE_RANGE,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(value_range, seed, **kwargs)
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be a positive odd int, got {kernel_size}")
         sigma = (sigma, sigma) if isinstance(sigma, (int, float)) else tuple(sigma)
@@ -55,15 +64,18 @@ class GaussianBlur(ImageAugmentation):
         self.kernel_size = int(kernel_size)
         self.sigma = (float(sigma[0]), float(sigma[1]))
 
-    def sample(self, batch_shape, seed):
-        sigma = tf.random.stateless_uniform([batch_shape[0]], split_seed(seed, 1)[0], *self.sigma)
+    def get_random_transformation(self, data, training=True, seed=None):
+        batch = tf.shape(images_of(data))[0]
+        sigma = tf.random.stateless_uniform([batch], self.split_seed(seed, 1)[0], *self.sigma)
         return {"sigma": sigma}
 
-    def apply(self, images, params):
+    def transform_images(self, images, transformation, training=True):
+        if not training:
+            return images
         shape = tf.shape(images)
         batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
         radius = self.kernel_size // 2
-        taps = gaussian_kernel_1d(params["sigma"], self.kernel_size)  # (B, k)
+        taps = gaussian_kernel_1d(transformation["sigma"], self.kernel_size)  # (B, k)
         # One filter per (image, channel): (k, B*C).
         taps = tf.reshape(tf.repeat(taps, channels, axis=0), [batch * channels, -1])
         taps = tf.transpose(taps)
@@ -81,4 +93,4 @@ class GaussianBlur(ImageAugmentation):
         return self.clip(blurred)
 
     def get_config(self):
-        return {"kernel_size": self.kernel_size, "sigma": list(self.sigma), **super().get_config()}
+        return {**super().get_config(), "kernel_size": self.kernel_size, "sigma": list(self.sigma)}

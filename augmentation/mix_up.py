@@ -2,7 +2,13 @@
 
 import tensorflow as tf
 
-from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, split_seed
+from augmentation.base import (
+    DEFAULT_VALUE_RANGE,
+    ImageAugmentation,
+    images_of,
+    register,
+    split_seed,
+)
 
 
 def sample_beta(shape, alpha, seed):
@@ -37,18 +43,21 @@ def mix(images, lam, partner):
     return lam * images + (1.0 - lam) * tf.gather(images, partner)
 
 
+@register
 class MixUp(ImageAugmentation):
     """MixUp (Zhang et al., 2018): `λ x_i + (1 - λ) x_j` and `λ y_i + (1 - λ) y_j` with the same λ.
 
     λ ~ Beta(alpha, alpha) is drawn per image; partner j is image i of a random permutation of
-    the batch. The course uses alpha 0.4 and batch 16.
+    the batch. The course uses alpha 0.4 and batch 16. Call it with labels:
+    `mix_up(images, one_hot_labels)`, or on `{"images": ..., "labels": ...}` in a model or tf.data.
 
     Args:
         alpha: Beta concentration (> 0); small alpha keeps most images nearly unmixed.
         value_range: `(low, high)` of the float images.
-        seed: seeds the op's own generator (used when a call passes no seed).
+        seed: seeds the layer's own generator (used when a call passes no seed).
+        **kwargs: Keras layer arguments (`name`, `dtype`).
 
-    Params: `lam` `(B,)` float32 weight of the image itself; `partner` `(B,)` int32.
+    Transformation: `lam` `(B,)` float32 weight of the image itself; `partner` `(B,)` int32.
 
     Example:
         >>> images, labels = tf.random.uniform([16, 32, 32, 3]), tf.one_hot(tf.range(16) % 2, 2)
@@ -57,26 +66,30 @@ class MixUp(ImageAugmentation):
         TensorShape([16, 2])
     """
 
-    def __init__(self, alpha=0.4, value_range=DEFAULT_VALUE_RANGE, seed=None):
-        super().__init__(value_range, seed)
+    def __init__(self, alpha=0.4, value_range=DEFAULT_VALUE_RANGE, seed=None, **kwargs):
+        super().__init__(value_range, seed, **kwargs)
         if not alpha > 0:
             raise ValueError(f"alpha must be > 0, got {alpha}")
         self.alpha = float(alpha)
 
-    def sample(self, batch_shape, seed):
-        batch = batch_shape[0]
-        seeds = split_seed(seed, 2)
+    def get_random_transformation(self, data, training=True, seed=None):
+        batch = tf.shape(images_of(data))[0]
+        seeds = self.split_seed(seed, 2)
         lam = sample_beta([batch], self.alpha, seeds[0])
         partner = tf.argsort(tf.random.stateless_uniform([batch], seeds[1]))
         return {"lam": lam, "partner": tf.cast(partner, tf.int32)}
 
-    def apply(self, images, params):
-        return mix(images, params["lam"], params["partner"])
+    def transform_images(self, images, transformation, training=True):
+        if not training:
+            return images
+        return mix(images, transformation["lam"], transformation["partner"])
 
-    def apply_labels(self, labels, params):
+    def transform_labels(self, labels, transformation, training=True):
+        if not training:
+            return labels
         labels = check_one_hot(labels, "MixUp")
-        lam = tf.reshape(params["lam"], [-1] + [1] * (labels.shape.rank - 1))
-        return lam * labels + (1.0 - lam) * tf.gather(labels, params["partner"])
+        lam = tf.reshape(transformation["lam"], [-1] + [1] * (labels.shape.rank - 1))
+        return lam * labels + (1.0 - lam) * tf.gather(labels, transformation["partner"])
 
     def get_config(self):
-        return {"alpha": self.alpha, **super().get_config()}
+        return {**super().get_config(), "alpha": self.alpha}

@@ -4,7 +4,7 @@ magnitude."""
 import tensorflow as tf
 
 from augmentation import rand_augment_ops as ops_lib
-from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, split_seed
+from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, images_of, register
 
 # The RandAugment paper's list (Cubuk et al., 2020), identity included.
 DEFAULT_OPS = (
@@ -54,6 +54,7 @@ def _geometric_group(name, interpolation):
     return "warp"
 
 
+@register
 class RandAugment(ImageAugmentation):
     """RandAugment (Cubuk et al., 2020): each image gets `num_ops` ops drawn uniformly (with
     replacement) from `ops`, one after another, each at magnitude `magnitude`.
@@ -65,7 +66,7 @@ class RandAugment(ImageAugmentation):
 
     Vectorised per layer of ops: `dispatch="partition"` (default) splits the batch by chosen op,
     runs each op once on just its images and stitches the batch back. The geometric ops take
-    three calls with nearest interpolation (one row-shifting `crop_and_resize` for shear_x /
+    three calls with nearest interpolation (`shift_rows`' one-tap XLA kernel for shear_x /
     translate_x / translate_y, the same on the transposed images for shear_y, one warp for
     rotate) and two with bilinear (`shift_bilinear`'s two-tap XLA kernel for the shears and
     translations, `ImageProjectiveTransformV3` for rotate). `dispatch="select"` runs every
@@ -85,9 +86,10 @@ class RandAugment(ImageAugmentation):
             each column, rotate is one gather) or `"bilinear"` (smoother; what keras_cv and
             Keras use; 15-20 % more time than nearest with keras_cv's ops).
         value_range: `(low, high)` of the float images.
-        seed: seeds the op's own generator (used when a call passes no seed).
+        seed: seeds the layer's own generator (used when a call passes no seed).
+        **kwargs: Keras layer arguments (`name`, `dtype`).
 
-    Params: `op_index` `(B, num_ops)` int32 into `ops`; `magnitude` `(B, num_ops)` float32;
+    Transformation: `op_index` `(B, num_ops)` int32 into `ops`; `magnitude` `(B, num_ops)` float32;
         `sign` `(B, num_ops)` float32 in {-1, +1}.
 
     Example:
@@ -106,8 +108,9 @@ class RandAugment(ImageAugmentation):
         interpolation="nearest",
         value_range=DEFAULT_VALUE_RANGE,
         seed=None,
+        **kwargs,
     ):
-        super().__init__(value_range, seed)
+        super().__init__(value_range, seed, **kwargs)
         known = set(ops_lib.NON_GEOMETRIC_OPS) | set(ops_lib.GEOMETRIC_OPS)
         unknown = [name for name in ops if name not in known]
         if unknown or not ops:
@@ -145,9 +148,9 @@ class RandAugment(ImageAugmentation):
         self._fractional_x = [name in ops_lib.FRACTIONAL_X_OPS for name in self.ops]
         self._group_of_op = [self._groups.index(group_of_name[name]) for name in self.ops]
 
-    def sample(self, batch_shape, seed):
-        shape = [batch_shape[0], self.num_ops]
-        seeds = split_seed(seed, 3)
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = [tf.shape(images_of(data))[0], self.num_ops]
+        seeds = self.split_seed(seed, 3)
         op_index = tf.random.stateless_uniform(shape, seeds[0], 0, len(self.ops), dtype=tf.int32)
         magnitude = self.magnitude + self.magnitude_stddev * tf.random.stateless_normal(
             shape, seeds[1]
@@ -159,7 +162,9 @@ class RandAugment(ImageAugmentation):
             "sign": sign,
         }
 
-    def apply(self, images, params):
+    def transform_images(self, images, transformation, training=True):
+        if not training:
+            return images
         low, high = self.value_range
         # The ops work in [0, scale]: in place for (0, 255) or (0, 1) images; other ranges are
         # mapped to [0, 1] and back. Every op maps [0, scale] into [0, scale].
@@ -168,9 +173,9 @@ class RandAugment(ImageAugmentation):
             images = tf.clip_by_value((images - low) / (high - low), 0.0, 1.0)
         for layer in range(self.num_ops):
             args = (
-                params["op_index"][:, layer],
-                params["magnitude"][:, layer],
-                params["sign"][:, layer],
+                transformation["op_index"][:, layer],
+                transformation["magnitude"][:, layer],
+                transformation["sign"][:, layer],
                 scale,
             )
             if self.dispatch == "partition":
@@ -228,11 +233,11 @@ class RandAugment(ImageAugmentation):
 
     def get_config(self):
         return {
+            **super().get_config(),
             "num_ops": self.num_ops,
             "magnitude": self.magnitude,
             "magnitude_stddev": self.magnitude_stddev,
             "ops": list(self.ops),
             "dispatch": self.dispatch,
             "interpolation": self.interpolation,
-            **super().get_config(),
         }

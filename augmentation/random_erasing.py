@@ -2,11 +2,18 @@
 
 import tensorflow as tf
 
-from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, random_bool, split_seed
+from augmentation.base import (
+    DEFAULT_VALUE_RANGE,
+    ImageAugmentation,
+    images_of,
+    random_bool,
+    register,
+)
 
 _FILLS = ("value", "noise")
 
 
+@register
 class RandomErasing(ImageAugmentation):
     """With probability `rate`, fills a random rectangle of an image.
 
@@ -27,9 +34,10 @@ class RandomErasing(ImageAugmentation):
         fill: `"value"` (one uniform value per image, all channels) or `"noise"` (per pixel).
         attempts: candidate rectangles per image (the course's retry loop).
         value_range: `(low, high)` of the float images; fills are uniform over it.
-        seed: seeds the op's own generator (used when a call passes no seed).
+        seed: seeds the layer's own generator (used when a call passes no seed).
+        **kwargs: Keras layer arguments (`name`, `dtype`).
 
-    Params: `erase` `(B,)` bool; `box` `(B, 4)` int32 `(top, left, height, width)`;
+    Transformation: `erase` `(B,)` bool; `box` `(B, 4)` int32 `(top, left, height, width)`;
         `fill` float32, `(B, 1, 1, 1)` for `fill="value"`, `(B, H, W, C)` for `"noise"`.
 
     Example:
@@ -46,8 +54,9 @@ class RandomErasing(ImageAugmentation):
         attempts=10,
         value_range=DEFAULT_VALUE_RANGE,
         seed=None,
+        **kwargs,
     ):
-        super().__init__(value_range, seed)
+        super().__init__(value_range, seed, **kwargs)
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be in [0, 1], got {rate}")
         if not 0.0 < area[0] <= area[1] <= 1.0:
@@ -62,9 +71,10 @@ class RandomErasing(ImageAugmentation):
         self.fill = fill
         self.attempts = int(attempts)
 
-    def sample(self, batch_shape, seed):
+    def get_random_transformation(self, data, training=True, seed=None):
+        batch_shape = tf.shape(images_of(data))
         batch, height, width = batch_shape[0], batch_shape[1], batch_shape[2]
-        seeds = split_seed(seed, 7)
+        seeds = self.split_seed(seed, 7)
         candidates = [batch, self.attempts]
         h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
         area = tf.random.stateless_uniform(candidates, seeds[0], *self.area) * h * w
@@ -94,9 +104,11 @@ class RandomErasing(ImageAugmentation):
             fill = tf.random.stateless_uniform(batch_shape, seeds[4], low, high)
         return {"erase": random_bool([batch], self.rate, seeds[5]), "box": box, "fill": fill}
 
-    def apply(self, images, params):
+    def transform_images(self, images, transformation, training=True):
+        if not training:
+            return images
         shape = tf.shape(images)
-        box = params["box"]
+        box = transformation["box"]
         top, left = box[:, 0, None], box[:, 1, None]  # (B, 1)
         bottom, right = top + box[:, 2, None], left + box[:, 3, None]
         rows = tf.range(shape[1])[None, :]  # (1, H)
@@ -104,15 +116,15 @@ class RandomErasing(ImageAugmentation):
         inside_rows = (rows >= top) & (rows < bottom)  # (B, H)
         inside_columns = (columns >= left) & (columns < right)  # (B, W)
         mask = inside_rows[:, :, None] & inside_columns[:, None, :]  # (B, H, W)
-        mask = mask & tf.reshape(params["erase"], [-1, 1, 1])
-        return tf.where(mask[..., None], tf.cast(params["fill"], images.dtype), images)
+        mask = mask & tf.reshape(transformation["erase"], [-1, 1, 1])
+        return tf.where(mask[..., None], tf.cast(transformation["fill"], images.dtype), images)
 
     def get_config(self):
         return {
+            **super().get_config(),
             "rate": self.rate,
             "area": list(self.area),
             "aspect": list(self.aspect),
             "fill": self.fill,
             "attempts": self.attempts,
-            **super().get_config(),
         }

@@ -2,11 +2,18 @@
 
 import tensorflow as tf
 
-from augmentation.base import DEFAULT_VALUE_RANGE, ImageAugmentation, random_bool, split_seed
+from augmentation.base import (
+    DEFAULT_VALUE_RANGE,
+    ImageAugmentation,
+    images_of,
+    random_bool,
+    register,
+)
 
 _MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
 
+@register
 class RandomFlip(ImageAugmentation):
     """Flips each image with probability `rate` (the course's `tf.image.random_flip_left_right`).
 
@@ -15,9 +22,10 @@ class RandomFlip(ImageAugmentation):
             (two independent coin flips per image).
         rate: probability that an image is flipped along each chosen axis.
         value_range: `(low, high)` of the float images.
-        seed: seeds the op's own generator (used when a call passes no seed).
+        seed: seeds the layer's own generator (used when a call passes no seed).
+        **kwargs: Keras layer arguments (`name`, `dtype`).
 
-    Params (from `sample`): `flip_horizontal`, `flip_vertical`: `(B,)` bool.
+    Transformation: `flip_horizontal`, `flip_vertical`: `(B,)` bool.
 
     Example:
         >>> flip = RandomFlip("horizontal", seed=123)
@@ -25,8 +33,10 @@ class RandomFlip(ImageAugmentation):
         TensorShape([4, 32, 32, 3])
     """
 
-    def __init__(self, mode="horizontal", rate=0.5, value_range=DEFAULT_VALUE_RANGE, seed=None):
-        super().__init__(value_range, seed)
+    def __init__(
+        self, mode="horizontal", rate=0.5, value_range=DEFAULT_VALUE_RANGE, seed=None, **kwargs
+    ):
+        super().__init__(value_range, seed, **kwargs)
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
         if not 0.0 <= rate <= 1.0:
@@ -34,9 +44,9 @@ class RandomFlip(ImageAugmentation):
         self.mode = mode
         self.rate = rate
 
-    def sample(self, batch_shape, seed):
-        batch = batch_shape[0]
-        seeds = split_seed(seed, 2)
+    def get_random_transformation(self, data, training=True, seed=None):
+        batch = tf.shape(images_of(data))[0]
+        seeds = self.split_seed(seed, 2)
         horizontal = random_bool([batch], self.rate, seeds[0])
         vertical = random_bool([batch], self.rate, seeds[1])
         never = tf.zeros([batch], tf.bool)
@@ -45,12 +55,14 @@ class RandomFlip(ImageAugmentation):
             "flip_vertical": vertical if self.mode != "horizontal" else never,
         }
 
-    def apply(self, images, params):
+    def transform_images(self, images, transformation, training=True):
+        if not training:
+            return images
         # (B, H, W, C): width is axis 2, height axis 1.
-        horizontal = tf.reshape(params["flip_horizontal"], [-1, 1, 1, 1])
-        vertical = tf.reshape(params["flip_vertical"], [-1, 1, 1, 1])
+        horizontal = tf.reshape(transformation["flip_horizontal"], [-1, 1, 1, 1])
+        vertical = tf.reshape(transformation["flip_vertical"], [-1, 1, 1, 1])
         images = tf.where(horizontal, tf.reverse(images, axis=[2]), images)
         return tf.where(vertical, tf.reverse(images, axis=[1]), images)
 
     def get_config(self):
-        return {"mode": self.mode, "rate": self.rate, **super().get_config()}
+        return {**super().get_config(), "mode": self.mode, "rate": self.rate}

@@ -34,6 +34,6 @@ from models import (  # noqa: E402, F401, I001  (imported for their registration
     word2vec,
 )
 
-# The augmentation package's Keras layers (augmentation/layers.py, "day3>RandomFlip", ...), so
-# that a model holding them loads after the same one import.
-import augmentation.layers  # noqa: E402, F401, I001
+# The augmentation package's ops, Keras layers registered as "day3>RandomFlip", ..., so that a
+# model holding them loads after the same one import.
+import augmentation  # noqa: E402, F401, I001

@@ -1,6 +1,12 @@
-"""The pipeline: composition with probabilities, tf.data wiring, reproducibility, model.fit."""
+"""The pipeline: composition with probabilities, presets, configs, tf.data wiring and
+reproducibility, model.fit, and a user's own script staying quiet (its layer checks are in
+test_augmentation_layers.py)."""
 
-import keras
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -86,38 +92,6 @@ def test_size_changing_crop_needs_probability_one():
     assert crop(np.zeros((2, 16, 16, 3), np.float32), seed=1).shape == (2, 8, 8, 3)
 
 
-def test_inference_is_a_no_op():
-    # Nothing augmented; uint8 converted as in training (float32 in the value range).
-    images = np.full((2, 4, 4, 3), 51, np.uint8)
-    out = aug.make_pipeline("course")(images, training=False)
-    assert out.dtype == tf.float32
-    np.testing.assert_allclose(out, 0.2, atol=1e-6)
-
-
-def test_dataset_map_with_the_pipeline_as_function():
-    pipeline = aug.make_pipeline("strong", seed=1)
-    dataset = _dataset().batch(6).map(pipeline, num_parallel_calls=tf.data.AUTOTUNE)
-    images, labels = next(iter(dataset))
-    assert images.shape == (6, 16, 16, 3) and images.dtype == tf.float32
-    np.testing.assert_allclose(labels.numpy().sum(axis=1), 1.0, atol=1e-6)
-
-
-def test_model_fit_runs_on_a_pipelined_dataset():
-    keras.utils.set_random_seed(0)
-    train = aug.make_pipeline("strong", seed=0).apply(_dataset().batch(8)).prefetch(2)
-    model = keras.Sequential(
-        [
-            keras.Input((16, 16, 3)),
-            keras.layers.Conv2D(4, 3, activation="relu"),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(3, activation="softmax"),
-        ]
-    )
-    model.compile("adam", "categorical_crossentropy")
-    history = model.fit(train, epochs=1, steps_per_epoch=2, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
-
-
 def test_keras_and_keras_cv_randaugment_are_selectable():
     images = np.random.default_rng(0).uniform(0, 1, (4, 32, 32, 3)).astype("float32")
     for backend in ("keras", "keras_cv"):
@@ -129,3 +103,85 @@ def test_keras_and_keras_cv_randaugment_are_selectable():
         assert out.numpy().min() >= 0 and out.numpy().max() <= 1
     with pytest.raises(ValueError, match="backend"):
         aug.make_randaugment("torchvision")
+
+
+def test_steps_round_trip_through_the_config():
+    pipeline = aug.AugmentationPipeline(
+        [aug.RandomFlip("horizontal"), (aug.RandomBrightness(0.2), 0.5), aug.RandomCrop(8, 8)],
+        seed=3,
+    )
+    rebuilt = aug.AugmentationPipeline.from_config(pipeline.get_config())
+    assert rebuilt.get_config() == pipeline.get_config()
+    images = np.random.default_rng(0).uniform(0, 1, (4, 16, 16, 3)).astype("float32")
+    np.testing.assert_array_equal(rebuilt(images, seed=5), pipeline(images, seed=5))
+    with_preset = aug.AugmentationPipeline(preset="course", seed=3)
+    assert [type(op) for op, _ in with_preset.steps] == [
+        type(op) for op, _ in aug.make_pipeline("course").steps
+    ]
+    with pytest.raises(ValueError, match="either steps or a preset"):
+        aug.AugmentationPipeline()
+
+
+def test_explain_gives_the_same_images_and_each_step_transformation():
+    pipeline = aug.AugmentationPipeline(
+        [aug.RandomFlip("horizontal", rate=1.0), (aug.RandomBrightness(0.5), 0.5)]
+    )
+    images = np.random.default_rng(0).uniform(0, 1, (16, 8, 8, 3)).astype("float32")
+    augmented, steps = pipeline.explain(images, seed=3)
+    np.testing.assert_array_equal(augmented, pipeline(images, seed=3))
+    assert [type(step["op"]) for step in steps] == [aug.RandomFlip, aug.RandomBrightness]
+    assert np.all(steps[0]["params"]["flip_horizontal"])
+    assert 0 < np.sum(steps[1]["applied"]) < 16 and steps[1]["params"]["delta"].shape == (16,)
+
+
+def test_apply_rejects_integer_labels_for_mixup_before_tf_data():
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (np.zeros((4, 8, 8, 3), np.float32), np.arange(4))
+    ).batch(2)
+    with pytest.raises(ValueError, match=r"^MixUp mixes one-hot labels, got int64 labels") as error:
+        aug.make_pipeline("strong", seed=0).apply(dataset)
+    assert "\n" not in str(error.value)
+    aug.make_pipeline("course", seed=0).apply(dataset)  # no mixing: integer labels are fine
+
+
+# A newcomer's own script: our pipeline in tf.data feeding model.fit, nothing else set up.
+USER_SCRIPT = textwrap.dedent(
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    import augmentation
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8)
+    labels = np.eye(3, dtype="float32")[rng.integers(0, 3, 48)]
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(16)
+    model = keras.Sequential([
+        keras.Input((32, 32, 3)),
+        augmentation.RandomCrop(24, 24, resize=True),
+        keras.layers.Conv2D(4, 3),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    model.compile("adam", "categorical_crossentropy")
+    model.fit(augmentation.make_pipeline("strong", seed=0).apply(dataset), epochs=2, verbose=0)
+    print("fitted")
+    """
+)
+
+
+def test_reuse_in_a_users_model_fit_is_quiet(tmp_path):
+    # Issue 32: grappler printed "Error in PredictCost() for the op: ... CropAndResize" for every
+    # traced graph (RandAugment's row shifts, RandomCrop's resize); our ops no longer use it.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-c", USER_SCRIPT],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and "fitted" in result.stdout, result.stderr[-3000:]
+    assert "PredictCost" not in result.stderr, result.stderr[-3000:]
