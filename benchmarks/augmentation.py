@@ -30,9 +30,8 @@ import os
 import platform
 import time
 
-# Before TensorFlow loads: its C++ INFO and WARNING lines (grappler's "Error in PredictCost() for
-# the op: CropAndResize" for every tf.data graph with nearest row shifts, oneDNN notices) are
-# noise here; errors still print. An explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.
+# Before TensorFlow loads: its C++ INFO and WARNING lines (oneDNN and CUDA notices) are noise
+# here; errors still print. An explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
