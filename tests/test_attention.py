@@ -372,11 +372,15 @@ def test_a_killed_run_resumes_to_the_uninterrupted_runs_metrics(data_root, tmp_p
         return [sys.executable, "-m", "labs.attention", *argv, "--output-dir", str(tmp_path / name)]
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    whole = subprocess.run(command("whole"), cwd=REPO, env=env, capture_output=True, text=True)
+    whole = subprocess.run(
+        command("whole"), cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert whole.returncode == 0, whole.stderr[-3000:]
     returncode, stderr = kill_when(command("cut"), "Epoch 2/2")  # epoch 1 done and backed up
     assert returncode == 130, stderr[-3000:]
-    resumed = subprocess.run(command("cut"), cwd=REPO, env=env, capture_output=True, text=True)
+    resumed = subprocess.run(
+        command("cut"), cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resuming from" in resumed.stdout and "1 epoch(s) already done" in resumed.stdout
 

@@ -1,7 +1,10 @@
 """labs.autoencoders: the data loader, the models' pieces against numpy references, a --quick run
-on the staged Fashion-MNIST, and its saved models reloaded in a fresh process."""
+on the staged Fashion-MNIST (its saved models reload in tests/test_saved_models.py), every flag in
+the config, a killed run resumed."""
 
+import dataclasses
 import json
+import os
 import subprocess
 import sys
 
@@ -10,11 +13,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from labs.data import DataError, images
+from labs import autoencoders as lab
+from labs import kit
+from labs.data import DataError, images, tfds_prepare
 from models import autoencoders, pixel_cnn, vae, vq_vae
 from models.reference import vae as vae_reference
 from models.reference import vector_quantizer as vq_reference
-from tests.conftest import REPO, run_module
+from tests.conftest import REPO, kill_when
 from tests.reference_helpers import max_gradient_error
 
 QUICK_SIZES = {"train_size": 1000, "validation_size": 256, "test_size": 500}  # Config.quick()
@@ -55,14 +60,13 @@ def test_binarize_keeps_the_grey_level_on_average(fashion_dir):
 
 
 def test_mnist_offline_is_one_line_naming_fashion_mnist(data_root, tmp_path, monkeypatch):
-    monkeypatch.setattr(images, "_online", lambda dataset: False)
+    monkeypatch.setattr(tfds_prepare, "online", lambda host: False)
     with pytest.raises(DataError, match="--dataset fashion_mnist") as error:
         images.load_images("mnist", manual_dir=data_root, data_dir=tmp_path)
     assert "\n" not in str(error.value)
-    from labs import autoencoders as lab
-
     with pytest.raises(DataError, match="--dataset fashion_mnist"):
-        lab.main(
+        kit.execute(
+            lab.LAB,
             [
                 "--dataset",
                 "mnist",
@@ -73,7 +77,7 @@ def test_mnist_offline_is_one_line_naming_fashion_mnist(data_root, tmp_path, mon
                 str(tmp_path),
                 "--output-dir",
                 str(tmp_path / "out"),
-            ]
+            ],
         )
 
 
@@ -82,10 +86,20 @@ def test_missing_fashion_mnist_files_name_manual_dir(tmp_path):
         images.load_images("fashion_mnist", manual_dir=tmp_path, data_dir=tmp_path / "tfds")
 
 
-def test_bad_models_flag_exits_2_in_one_line():
-    result = run_module("labs.autoencoders", "--models", "ae,gan")
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "ae, dae, vae, vqvae" in result.stderr
+def test_a_corrupt_fashion_mnist_file_is_one_line(data_root, tmp_path):
+    # Issue 32: a damaged .gz in the manual dir printed 49 lines; now one, before any training.
+    manual = tmp_path / "manual" / "fashion_mnist"
+    manual.mkdir(parents=True)
+    for path in (data_root / "fashion_mnist").glob("*.gz"):
+        data = path.read_bytes()
+        (manual / path.name).write_bytes(
+            data[:100_000] if path.name == images.TRAIN_IMAGES else data
+        )
+    argv = ["--quick", "--manual-dir", str(tmp_path / "manual"), "--data-dir", str(tmp_path)]
+    with pytest.raises(DataError, match="checksum") as error:
+        kit.execute(lab.LAB, [*argv, "--output-dir", str(tmp_path / "out")])
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "out" / "models").exists()
 
 
 # Model pieces against the numpy references -----------------------------------------------------
@@ -255,6 +269,9 @@ def test_pca_is_exact_at_full_rank_and_beats_random_projections():
 
 def test_quick_run_reports_every_model(quick_run, fashion_dir):
     out, metrics = quick_run
+    kit.validate_metrics(lab.LAB, metrics)
+    assert metrics["config"]["models"] == list(lab.MODELS)
+    assert metrics["config"]["dataset"] == "fashion_mnist"
     models = metrics["models"]
     assert set(models) == {"ae", "dae", "vae", "vae_2d", "vqvae", "pixelcnn"}
     assert metrics["images"] == {"train": 1000, "validation": 256, "test": 500}
@@ -290,74 +307,87 @@ def test_quick_run_reports_every_model(quick_run, fashion_dir):
         assert (out / f"{figure}.png").stat().st_size > 10_000, figure
 
 
-RELOAD = """
-import json, sys
-import keras, numpy as np
-import models.autoencoders, models.pixel_cnn, models.vae, models.vq_vae
-from labs.data.images import binarize, load_images
-from models.autoencoders import mean_squared_error
-out, data_dir, sizes = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-test = load_images(data_dir=data_dir, **sizes).test_images
-binary = binarize(test, 0 + 2)  # the lab's binarisation of the test set at --seed 0
-result = {}
-for name in ("ae", "dae", "vqvae"):
-    model = keras.saving.load_model(f"{out}/models/{name}.keras")
-    result[name] = mean_squared_error(test, model.predict(test, verbose=0))
-for name in ("vae", "vae_2d"):
-    model = keras.saving.load_model(f"{out}/models/{name}.keras")
-    means = 1 / (1 + np.exp(-model.predict(binary, verbose=0)))
-    result[name] = mean_squared_error(binary, means)
-vqvae = keras.saving.load_model(f"{out}/models/vqvae.keras")
-codes = models.vq_vae.encode_codes(vqvae, test)
-result["used"] = models.vq_vae.codebook_usage(codes, 64)["used"]
-keras.saving.load_model(f"{out}/models/pixelcnn.keras")
-print(json.dumps(result))
-"""
-
-
-def test_saved_models_reload_in_a_fresh_process_with_the_same_reconstructions(
-    quick_run, fashion_dir
-):
+def test_the_reported_numbers_are_the_saved_models(quick_run, fashion_dir):
+    # Reloading in a fresh process is tests/test_saved_models.py's; here the numbers.
     out, metrics = quick_run
-    result = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(out), str(fashion_dir), json.dumps(QUICK_SIZES)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    data = images.load_images(data_dir=fashion_dir, **QUICK_SIZES)
+    model = keras.saving.load_model(out / "models" / "ae.keras")
+    reconstructions = model.predict(data.test_images, verbose=0)
+    assert autoencoders.mean_squared_error(data.test_images, reconstructions) == pytest.approx(
+        metrics["models"]["ae"]["test_mse"], rel=1e-6
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    reloaded = json.loads(result.stdout.strip().splitlines()[-1])
-    for name in ("ae", "dae", "vqvae", "vae", "vae_2d"):
-        assert reloaded[name] == pytest.approx(metrics["models"][name]["test_mse"], rel=1e-6), name
-    assert reloaded["used"] == metrics["models"]["vqvae"]["codebook"]["used"]
+    binary = images.binarize(data.test_images, 0 + 2)  # the lab's binary test set at --seed 0
+    model = keras.saving.load_model(out / "models" / "vae.keras")
+    means = 1 / (1 + np.exp(-model.predict(binary, verbose=0)))
+    assert autoencoders.mean_squared_error(binary, means) == pytest.approx(
+        metrics["models"]["vae"]["test_mse"], rel=1e-6
+    )
+    seconds = sum(entry["train_seconds"] for entry in metrics["models"].values())
+    assert metrics["wall_seconds"] == pytest.approx(seconds, abs=0.05)
+
+
+FLAGS = {
+    "--models": "ae",
+    "--dataset": "fashion_mnist",
+    "--epochs": "1",
+    "--batch-size": "100",
+    "--learning-rate": "0.002",
+}
+
+
+def test_every_flag_is_in_the_config(data_root, fashion_dir, tmp_path):
+    flags = [field.name for field in dataclasses.fields(lab.Config) if "flag" in field.metadata]
+    assert sorted(f"--{name.replace('_', '-')}" for name in flags) == sorted(FLAGS)
+    argv = ["--quick", "--no-plots", "--manual-dir", str(data_root), "--data-dir", str(fashion_dir)]
+    argv += [x for item in FLAGS.items() for x in item]
+    metrics = kit.execute(lab.LAB, [*argv, "--output-dir", str(tmp_path)])
+    kit.validate_metrics(lab.LAB, metrics)
+    config = metrics["config"]
+    assert config["models"] == ["ae"] and config["dataset"] == "fashion_mnist"
+    assert (config["epochs"], config["batch_size"], config["learning_rate"]) == (1, 100, 0.002)
+    assert list(metrics["models"]) == ["ae"]  # only what --models asked for
+    assert sorted(path.name for path in (tmp_path / "models").iterdir()) == ["ae.keras"]
 
 
 @pytest.mark.slow
-def test_a_seed_reproduces_metrics(quick_run, data_root, fashion_dir, tmp_path):
-    _, metrics = quick_run
-    result = run_module(
-        "labs.autoencoders",
-        "--quick",
-        "--no-plots",
-        "--manual-dir",
-        data_root,
-        "--data-dir",
-        fashion_dir,
-        "--output-dir",
-        tmp_path,
-        timeout=600,
+def test_a_killed_run_resumes_to_the_uninterrupted_runs_metrics(data_root, fashion_dir, tmp_path):
+    """SIGTERM inside the VAE's second epoch, then the same command: every non-timing number of
+    the uninterrupted run (the VAE samples its code: its random stream must resume too)."""
+    argv = ["--quick", "--no-plots", "--models", "vae", "--epochs", "2"]
+    argv += ["--manual-dir", str(data_root), "--data-dir", str(fashion_dir)]
+
+    def command(name):
+        return [
+            sys.executable,
+            "-m",
+            "labs.autoencoders",
+            *argv,
+            "--output-dir",
+            str(tmp_path / name),
+        ]
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    whole = subprocess.run(
+        command("whole"), cwd=REPO, env=env, capture_output=True, text=True, timeout=600
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    again = json.loads((tmp_path / "metrics.json").read_text())
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    returncode, stderr = kill_when(command("cut"), "Epoch 2/2")  # vae's epoch 1 backed up
+    assert returncode == 130, stderr[-3000:]
+    resumed = subprocess.run(
+        command("cut"), cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "1 epoch(s) already done" in resumed.stdout
 
-    def without_timings(value):
-        if isinstance(value, dict):
-            return {
-                k: without_timings(v)
-                for k, v in value.items()
-                if k not in ("train_seconds", "wall_seconds")
-            }
-        return value
+    def without_timing(name):
+        metrics = json.loads((tmp_path / name / "metrics.json").read_text())
+        del metrics["wall_seconds"]
+        for entry in metrics["models"].values():
+            del entry["train_seconds"]
+        return metrics, kit.read_history_csv(tmp_path / name / "history.csv")
 
-    assert without_timings(again["models"]) == without_timings(metrics["models"])
+    assert without_timing("cut") == without_timing("whole")
+
+
+def test_the_labs_names_are_the_datas():
+    assert lab.DATASETS == images.DATASETS
