@@ -59,7 +59,8 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 # > character.
 
 # %%
-from labs import attention as lab
+from labs import kit
+from labs.attention import LAB
 from labs.data.dlfs2 import load_task
 from models.reference import attention as ref
 
@@ -107,7 +108,7 @@ print(np.round(weights[0], 3))
 # > baseline and Luong for 3 epochs. The score is DLFS2's: the whole answer exactly right.
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+metrics = kit.execute(LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 for name, v in metrics["variants"].items():
     print(f"{name:9s} exact match per epoch", [f"{m:.1%}" for m in v["test_exact_match_per_epoch"]])
 
@@ -122,7 +123,7 @@ show("exact_match.png", "attention_luong.png")
 # > Translate your own dates with the trained model:
 
 # %%
-answers = lab.main(["translate", "march 3, 2007", "2/10/93", "--output-dir", str(OUT)])
+answers = kit.execute(LAB, ["translate", "march 3, 2007", "2/10/93", "--output-dir", str(OUT)])
 
 # %% [markdown]
 # ## 演習 / Exercises

@@ -59,7 +59,8 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 # > linear autoencoder.
 
 # %%
-from labs import autoencoders as lab
+from labs import kit
+from labs.autoencoders import LAB
 from labs.data.images import load_images
 from models.autoencoders import PCA, mean_squared_error
 from models.reference import vae as vae_ref
@@ -119,7 +120,7 @@ plt.show()
 # > full settings; seconds under `QUICK`).
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+metrics = kit.execute(LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 for name, m in metrics["models"].items():
     scores = {
         k: round(v, 4)
