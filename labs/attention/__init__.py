@@ -168,7 +168,7 @@ LAB = kit.Lab(
     __name__,
     __doc__,
     PRESETS,
-    section="Sections 5 and 7 (attention), DLFS2 ch07/ch08",
+    section="Sections 5 and 7 (attention)",
     data="files",
     strategy=True,
     tensorboard=True,
@@ -176,4 +176,11 @@ LAB = kit.Lab(
         "translate": kit.Command(Translate, "answer questions with a model of the saved run")
     },
     metrics=Metrics,
+    figure="exact_match.png",
+    headline={
+        "best variant": "best.variant",
+        "its test exact match": "best.test_exact_match",
+        "luong test exact match": "variants.luong.test_exact_match",
+        "baseline test exact match": "variants.baseline.test_exact_match",
+    },
 )

@@ -157,8 +157,16 @@ LAB = kit.Lab(
     __name__,
     __doc__,
     PRESETS,
-    section="Day 3, Section 5 (autoencoders, VAE, VQ-VAE)",
+    section="Section 5 (VAE, VQ-VAE)",
     data="tfds",
     tensorboard=True,
     metrics=Metrics,
+    figure="reconstructions.png",
+    headline={
+        "AE test MSE": "models.ae.test_mse",
+        "PCA test MSE (as many numbers)": "models.ae.pca_test_mse",
+        "VAE test -ELBO (nats)": "models.vae.test_negative_elbo_nats",
+        "VQ-VAE codes used": "models.vqvae.codebook.used",
+        "PixelCNN prior (bits/code)": "models.pixelcnn.test_bits_per_code",
+    },
 )
