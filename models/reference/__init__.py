@@ -2,7 +2,9 @@
 
 Keras-layout layers (forward + backward/BPTT; `weights` is `layer.get_weights()`):
 `simple_rnn_forward/backward`, `lstm_forward/backward`, `gru_forward/backward`,
-`bidirectional_forward/backward`, `encoder_forward/backward`, plus their one-step cells.
+`bidirectional_forward/backward`, `encoder_forward/backward`, plus their one-step cells; HRED's
+context step and VHRED's prior sample (`context_step_*`, `latent_sample_*`; the Gaussian KL between
+posterior and prior in `models.reference.dialogue`).
 
 The course's exercises under their own names and signatures (see `models.reference.course` for the
 conventions that differ from Keras): `bptt`, `traverse`, `gradient_clipping`, `lstm`, `gru`,
@@ -24,6 +26,12 @@ from models.reference.course import (
     lstm,
     lstm_weights_from_keras,
     rnn_net,
+)
+from models.reference.dialogue import (
+    context_step_backward,
+    context_step_forward,
+    latent_sample_backward,
+    latent_sample_forward,
 )
 from models.reference.encoder import (
     embedding_backward,
@@ -54,6 +62,8 @@ __all__ = [
     "bidirectional_rnn_net",
     "bptt",
     "clip_by_global_norm",
+    "context_step_backward",
+    "context_step_forward",
     "embedding_backward",
     "embedding_forward",
     "encode",
@@ -66,6 +76,8 @@ __all__ = [
     "gru_cell_forward",
     "gru_forward",
     "gru_weights_from_keras",
+    "latent_sample_backward",
+    "latent_sample_forward",
     "lstm",
     "lstm_backward",
     "lstm_cell_backward",
