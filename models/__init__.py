@@ -26,6 +26,7 @@ from models import (  # noqa: E402, F401, I001  (imported for their registration
     attention_seq2seq,
     audio_layers,
     autoencoders,
+    dialogue,
     gradient_norm,
     language_model,
     pixel_cnn,
