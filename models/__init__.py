@@ -14,8 +14,8 @@ Keras 3 imports a saved class by itself only from the keras packages; for any ot
 looks in its registry, which is filled when the module defining the class is imported. Models
 made of Keras layers only (`labs.seq2seq`'s) load with no import at all.
 
-It also imports `augmentation.layers`, the augmentation ops as Keras layers, so a model that
-holds one loads after the same import. Importing `models` (or any `models.*`,
+It also imports `augmentation`, whose ops are Keras layers, so a model that holds one loads
+after the same import. Importing `models` (or any `models.*`,
 `models.reference` included) therefore imports Keras and TensorFlow.
 """
 
