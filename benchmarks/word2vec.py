@@ -1,18 +1,20 @@
 """word2vec skip-gram: ours (Keras, tf.data) vs gensim's C loops, same tokens, same run.
 
 Both train skip-gram with negative sampling on the Penn Treebank training text (929,589 tokens,
-`<eos>` a word, as `labs.word2vec` reads it) with the lab's default settings: window 5 (dynamic),
-100 dimensions, 5 negatives, subsampling t = 1e-3, 10 epochs, a learning rate decaying linearly
-from 0.025 to 0.0001; ours in batches of 4,096 pairs. Words per second are the corpus's raw tokens
-times the epochs over the training wall time (gensim: `train()` alone, vocabulary built before;
-ours: `model.fit` with its first-epoch compile and the per-epoch numpy drawing of pairs and
-negatives). gensim runs twice, before and after ours, with `--workers` threads, and its faster
-run counts, so a load change on a shared CPU cannot flatter our ratio. Both are then scored the
-same way (`models.word2vec.evaluate`: gensim's `KeyedVectors` on WordSim-353 and the Google
-analogies, the in-vocabulary items).
+`<eos>` a word) exactly as `labs.word2vec` does: the lab's own functions
+(`labs.word2vec.embeddings`) make the corpus, our pipeline and model, gensim's anchor and the
+scores, with the lab's default preset (window 5 dynamic, 100 dimensions, 5 negatives, t = 1e-3,
+10 epochs, SGD 0.025 -> 0.0001, batches of 4,096 pairs). Words per second are the corpus's raw
+tokens times the epochs over the training wall time (gensim: `train()` alone, vocabulary built
+before; ours: `model.fit` with its first-epoch compile and the per-epoch numpy drawing of pairs
+and negatives). gensim runs twice, before and after ours, with `--workers` threads, and its faster
+run counts, so a load change on a shared CPU cannot flatter our ratio.
 
     python -m benchmarks.word2vec --json --manual-dir ../shared/data
-    python -m benchmarks.word2vec --quick           # a smoke run: 30,000 tokens, 1 epoch
+    python -m benchmarks.word2vec --quick           # a smoke run: the lab's --quick settings
+
+Every flag of `python -m labs.word2vec` is accepted (`--quick`, `--epochs`, `--batch-size`,
+`--preset`, `--model`, `--seed`, `--manual-dir` / env LABS_MANUAL_DIR), parsed by the lab's kit.
 
 JSON keys: ours_words_per_s, gensim_words_per_s, ratio (= ours / gensim),
 ours_wordsim_spearman, gensim_wordsim_spearman, ours_analogy_accuracy, gensim_analogy_accuracy,
@@ -21,89 +23,43 @@ tokens, epochs, batch_size, embedding_dim, window, negatives, sample, workers, c
 """
 
 import argparse
+import dataclasses
 import json
 import os
-import pathlib
 import sys
 import time
 
-import numpy as np
+import keras
 
+from labs import kit
+from labs import word2vec as lab
+from labs.data import DataError
 from labs.data.ptb import load_ptb
-from labs.data.skipgrams import Word2VecData
+from labs.kit.cli import quiet_libraries
+from labs.word2vec import embeddings
 from models import word2vec
 
 
-def run_benchmark(
-    manual_dir=None,
-    *,
-    epochs=10,
-    batch_size=4096,
-    embedding_dim=100,
-    window=5,
-    negatives=5,
-    sample=1e-3,
-    max_tokens=0,
-    workers=2,
-    seed=0,
-):
-    """Trains both on the same tokens; returns the result dict (keys in the module docstring)."""
-    import keras
-
-    ptb = load_ptb(manual_dir=manual_dir)
-    tokens = ptb.train[:max_tokens] if max_tokens else ptb.train
-    present = np.flatnonzero(np.bincount(tokens, minlength=len(ptb.vocabulary)))
-    words = [ptb.vocabulary[index] for index in present]
-    text = ptb.decode(tokens)
-    sentences = [text[i : i + 10_000] for i in range(0, len(text), 10_000)]
-
-    def gensim_run():
-        model, seconds = word2vec.train_gensim(
-            sentences,
-            embedding_dim=embedding_dim,
-            window=window,
-            negatives=negatives,
-            sample=sample,
-            epochs=epochs,
-            workers=workers,
-            seed=seed,
-        )
-        return model, seconds
-
-    gensim_first, gensim_seconds_first = gensim_run()
+def compare(config, manual_dir=None, *, workers=2, seed=0):
+    """Trains ours and gensim's (twice) on the same tokens as the lab; returns the result dict
+    (keys in the module docstring)."""
+    corpus = embeddings.corpus(load_ptb(manual_dir=manual_dir), config.max_tokens)
+    first, first_seconds = embeddings.anchor(config, corpus, seed, workers=workers)
 
     keras.utils.set_random_seed(seed)
-    data = Word2VecData(
-        tokens,
-        ptb.counts,
-        model="skipgram",
-        window=window,
-        negatives=negatives,
-        sample=sample,
-        batch_size=batch_size,
-        seed=seed,
-    )
-    config = word2vec.Word2VecConfig(
-        vocabulary_size=len(ptb.vocabulary),
-        embedding_dim=embedding_dim,
-        negatives=negatives,
-        window=window,
-        decay_steps=epochs * data.steps_per_epoch(),
-    )
-    model = word2vec.compile_word2vec(word2vec.build_skipgram(config), config)
+    data = embeddings.pipeline(config, corpus, config.model, seed)
+    model = embeddings.build(config.model, embeddings.network(config, corpus, data, config.epochs))
     started = time.perf_counter()
-    model.fit(data.dataset(), epochs=epochs, verbose=0)
+    model.fit(data.dataset(), epochs=config.epochs, verbose=0)
     ours_seconds = time.perf_counter() - started
 
-    gensim_second, gensim_seconds_second = gensim_run()
-    gensim_model, gensim_seconds = min(
-        ((gensim_first, gensim_seconds_first), (gensim_second, gensim_seconds_second)),
-        key=lambda pair: pair[1],
+    second, second_seconds = embeddings.anchor(config, corpus, seed, workers=workers)
+    gensim_vectors, gensim_seconds = min(
+        ((first, first_seconds), (second, second_seconds)), key=lambda pair: pair[1]
     )
-
-    ours = word2vec.evaluate(word2vec.keyed_vectors(words, word2vec.word_vectors(model)[present]))
-    anchor = word2vec.evaluate(word2vec.keyed_vectors(words, gensim_model.wv[words]))
-    raw_words = len(tokens) * epochs
+    _, ours = embeddings.score(corpus, word2vec.word_vectors(model))
+    _, anchor = embeddings.score(corpus, gensim_vectors)
+    raw_words = len(corpus.tokens) * config.epochs
     return {
         "ours_words_per_s": raw_words / ours_seconds,
         "gensim_words_per_s": raw_words / gensim_seconds,
@@ -115,47 +71,42 @@ def run_benchmark(
         "wordsim_pairs": ours["wordsim353"]["pairs"],
         "analogy_questions": ours["analogy"]["questions"],
         "ours_train_seconds": ours_seconds,
-        "gensim_train_seconds": [gensim_seconds_first, gensim_seconds_second],
-        "tokens": len(tokens),
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "embedding_dim": embedding_dim,
-        "window": window,
-        "negatives": negatives,
-        "sample": sample,
+        "gensim_train_seconds": [first_seconds, second_seconds],
+        "tokens": len(corpus.tokens),
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "embedding_dim": config.embedding_dim,
+        "window": config.window,
+        "negatives": config.negatives,
+        "sample": config.sample,
         "workers": workers,
         "cpu_count": os.cpu_count(),
     }
 
 
+def run_benchmark(manual_dir=None, *, workers=2, seed=0, **settings):
+    """`compare` with the lab's default preset, `settings` (config fields such as `epochs`,
+    `batch_size`, `embedding_dim`, `max_tokens`) replacing its values."""
+    config = dataclasses.replace(lab.PRESETS["default"], **settings)
+    return compare(config, manual_dir, workers=workers, seed=seed)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = kit.lab.LabArgumentParser(
         prog="python -m benchmarks.word2vec",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     parser.add_argument(
-        "--quick", action="store_true", help="a smoke run (30,000 tokens, 1 epoch, 16 dimensions)"
-    )
-    parser.add_argument(
-        "--manual-dir",
-        type=pathlib.Path,
-        default=os.environ.get("LABS_MANUAL_DIR") or None,
-        help="offline: the folder of ptb/ (env LABS_MANUAL_DIR)",
-    )
-    parser.add_argument("--epochs", type=int, default=10, help="epochs (default: %(default)s)")
-    parser.add_argument(
         "--workers", type=int, default=2, help="gensim's threads (default: %(default)s)"
     )
-    args = parser.parse_args(argv)
-    settings = {"epochs": args.epochs, "workers": args.workers}
-    if args.quick:
-        settings.update(epochs=1, embedding_dim=16, batch_size=512, max_tokens=30_000)
-    from labs.data import DataError
-
+    args, lab_flags = parser.parse_known_args(argv)
+    context, config = kit.lab.parse(lab.LAB, lab_flags)  # the lab's flags, parsed by the kit
+    if not context.verbose:
+        quiet_libraries()
     try:
-        result = run_benchmark(args.manual_dir, **settings)
+        result = compare(config, context.manual_dir, workers=args.workers, seed=context.seed)
     except DataError as error:
         parser.exit(1, f"{parser.prog}: error: {error}\n")
     if args.json:

@@ -15,6 +15,8 @@ Example:
     >>> vectors = svd_embeddings(ppmi(counts), dim=100)  # (10000, 100)
 """
 
+import time
+
 import numpy as np
 import scipy.sparse
 
@@ -102,3 +104,23 @@ def svd_embeddings(matrix, dim, eigenvalue_power=0.5, seed=0, oversampling=20, p
     left, singular, _ = np.linalg.svd(small, full_matrices=False)
     vectors = (basis @ left[:, :dim]) * singular[:dim] ** eigenvalue_power
     return vectors.astype(np.float32)
+
+
+def train_ppmi_svd(ids, vocabulary_size, *, window, dim, seed=0):
+    """The whole count-based route on a text: co-occurrences -> PPMI -> truncated SVD.
+
+    Args:
+        ids: int `(tokens,)` word ids.
+        vocabulary_size: V.
+        window: the largest centre-context distance (dynamic weighting, as word2vec's).
+        dim: the vector length.
+        seed: seeds the randomized SVD.
+
+    Returns:
+        `(vectors, seconds)`: float32 `(V, dim)` and the wall time it took (as
+        `models.word2vec.train_gensim` reports gensim's).
+    """
+    started = time.perf_counter()
+    counts = cooccurrence_matrix(ids, vocabulary_size, window)
+    vectors = svd_embeddings(ppmi(counts), dim, seed=seed)
+    return vectors, time.perf_counter() - started

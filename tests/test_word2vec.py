@@ -1,6 +1,8 @@
 """word2vec: the pipeline, the models against the numpy reference, PPMI/SVD, the lab on real PTB."""
 
+import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 
@@ -10,6 +12,9 @@ import pytest
 import scipy.sparse
 import tensorflow as tf
 
+from labs import kit
+from labs import word2vec as lab
+from labs.data import DataError, skipgrams
 from labs.data.ptb import load_ptb
 from labs.data.skipgrams import (
     AliasSampler,
@@ -24,7 +29,7 @@ from models.reference.negative_sampling import (
     negative_sampling_backward,
     negative_sampling_forward,
 )
-from tests.conftest import REPO, run_module
+from tests.conftest import REPO, kill_when
 from tests.reference_helpers import max_gradient_error
 
 # ---- the pipeline ----
@@ -267,6 +272,7 @@ def quick_run(data_root, quick_run_of):
 
 def test_quick_run_scores_every_embedding(quick_run):
     metrics = json.loads((quick_run / "metrics.json").read_text())
+    kit.validate_metrics(lab.LAB, metrics)
     assert metrics["lab"] == "word2vec" and metrics["quick"] and metrics["tokens"] == 30_000
     assert set(metrics["embeddings"]) == {"skipgram", "ppmi_svd", "gensim"}
     for scores in metrics["embeddings"].values():
@@ -288,6 +294,8 @@ def test_quick_run_scores_every_embedding(quick_run):
     assert timing["tokens"] == 3000 and timing["softmax_epoch_seconds"] > 0
     for name in ("loss", "pca_skipgram", "similarity_skipgram", "analogies_skipgram"):
         assert (quick_run / f"{name}.png").stat().st_size > 10_000
+    assets = json.loads((quick_run / "assets.json").read_text())
+    assert assets == {"model": "skipgram", "embeddings": ["skipgram", "ppmi_svd", "gensim"]}
 
 
 def test_exports_hold_the_trained_vectors_and_the_model_reloads(quick_run, data_root):
@@ -304,19 +312,14 @@ def test_exports_hold_the_trained_vectors_and_the_model_reloads(quick_run, data_
         "m = keras.saving.load_model(sys.argv[1]);"
         "np.save(sys.argv[2], w.word_vectors(m))"
     )
+    table_path = quick_run.parent / f"{quick_run.name}_table.npy"
     subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            script,
-            str(quick_run / "models" / "skipgram.keras"),
-            str(quick_run / "table.npy"),
-        ],
+        [sys.executable, "-c", script, str(quick_run / "models" / "skipgram.keras"), table_path],
         cwd=REPO,
         check=True,
         capture_output=True,
     )
-    table = np.load(quick_run / "table.npy")
+    table = np.load(table_path)
     assert table.shape == (10_000, 16)
     ids = load_ptb(data_root).word_to_id
     np.testing.assert_allclose(
@@ -324,59 +327,111 @@ def test_exports_hold_the_trained_vectors_and_the_model_reloads(quick_run, data_
     )
 
 
-def test_similar_and_analogy_answer_and_unknown_words_fail_in_one_line(quick_run):
-    similar = run_module("labs.word2vec", "similar", "you", "car", "--run", quick_run, "--top", 3)
-    assert similar.returncode == 0, similar.stderr
-    lines = similar.stdout.strip().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["you", "car"]
+def test_similar_and_analogy_answer_from_the_run(quick_run, capsys):
+    out = ["--output-dir", str(quick_run)]
+    similar = kit.execute(lab.LAB, ["similar", "you", "car", *out, "--top", "3"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["you", "car"] and len(similar["you"]) == 3
     assert len(lines[0].split(", ")) == 3
-    analogy = run_module(
-        "labs.word2vec",
-        "analogy",
-        "he",
-        "his",
-        "she",
-        "--run",
-        quick_run,
-        "--embedding",
-        "ppmi_svd",
-    )
-    assert analogy.returncode == 0 and analogy.stdout.startswith("he : his :: she : ?")
+    kit.execute(lab.LAB, ["analogy", "he", "his", "she", *out, "--embedding", "ppmi_svd"])
+    assert capsys.readouterr().out.startswith("he : his :: she : ?")
     for command in (("similar", "you", "qwertyuiop"), ("analogy", "king", "zzzz", "queen")):
-        failed = run_module("labs.word2vec", *command, "--run", quick_run)
-        assert failed.returncode == 1
-        assert len(failed.stderr.strip().splitlines()) == 1 and "not among" in failed.stderr
+        with pytest.raises(kit.LabError, match="not among"):
+            kit.execute(lab.LAB, [*command, *out])
+    with pytest.raises(kit.LabError, match="no cbow embedding"):
+        kit.execute(lab.LAB, ["similar", "you", *out, "--embedding", "cbow"])
+    with pytest.raises(SystemExit) as exit_:  # A : B :: C : ? takes three words
+        kit.execute(lab.LAB, ["analogy", "king", "man", *out])
+    assert exit_.value.code == 2
+    assert "three words" in capsys.readouterr().err
 
 
-def test_course_preset_quick_trains_dlfs2s_cbow(data_root, tmp_path):
-    completed = run_module(
-        "labs.word2vec",
-        "--preset",
-        "course",
-        "--quick",
-        "--no-plots",
-        "--manual-dir",
-        data_root,
-        "--output-dir",
-        tmp_path,
+@pytest.mark.parametrize("damage", ["truncated", "garbled"])
+def test_a_damaged_embeddings_file_is_one_line(quick_run, tmp_path, damage):
+    for name in ("metrics.json", "assets.json"):
+        shutil.copy(quick_run / name, tmp_path / name)
+    (tmp_path / "embeddings").mkdir()
+    text = (quick_run / "embeddings" / "skipgram.txt").read_bytes()
+    damaged = text[: len(text) // 2] if damage == "truncated" else bytes(range(256)) * 40
+    (tmp_path / "embeddings" / "skipgram.txt").write_bytes(damaged)
+    with pytest.raises(kit.LabError, match="cannot read .*skipgram.txt"):
+        kit.execute(lab.LAB, ["similar", "you", "--output-dir", str(tmp_path)])
+
+
+def test_every_flag_is_in_the_config_and_the_course_trains_dlfs2s_cbow(data_root, tmp_path):
+    flags = ["--model", "cbow", "--epochs", "1", "--batch-size", "50", "--learning-rate", "0.002"]
+    metrics = kit.execute(
+        lab.LAB,
+        [
+            *("--preset", "course", "--quick", "--no-plots", *flags),
+            *("--manual-dir", str(data_root), "--output-dir", str(tmp_path)),
+        ],
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["config"]["model"] == "cbow" and metrics["config"]["optimizer"] == "adam"
+    kit.validate_metrics(lab.LAB, metrics)
+    config = metrics["config"]
+    assert (config["model"], config["epochs"], config["batch_size"]) == ("cbow", 1, 50)
+    assert config["learning_rate"] == 0.002 and config["optimizer"] == "adam"
+    assert {f.name for f in dataclasses.fields(lab.Config) if "flag" in f.metadata} == {
+        "model",
+        "epochs",
+        "batch_size",
+        "learning_rate",
+    }
     assert set(metrics["embeddings"]) == {"cbow", "ppmi_svd", "gensim"}
     assert "softmax_vs_negative_sampling" not in metrics
     assert (tmp_path / "models" / "cbow.keras").is_file()
     assert not list(tmp_path.glob("*.png"))
+    with pytest.raises(DataError, match="--manual-dir"):  # no data: one line under kit.main
+        kit.execute(
+            lab.LAB, ["--quick", "--manual-dir", str(tmp_path), "--output-dir", str(tmp_path / "x")]
+        )
+    with pytest.raises(kit.LabError, match="no finished run"):
+        kit.execute(lab.LAB, ["similar", "you", "--output-dir", str(tmp_path / "nothing")])
 
 
-def test_bad_input_is_one_line(tmp_path):
-    missing = run_module(
-        "labs.word2vec", "--quick", "--manual-dir", tmp_path, "--output-dir", tmp_path / "out"
+def test_a_diverging_run_leaves_the_finished_run_in_its_folder(quick_run, data_root, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(quick_run, out)
+    before = {name: (out / name).read_bytes() for name in ("metrics.json", "history.csv")}
+    argv = ["--quick", "--no-plots", "--manual-dir", str(data_root), "--output-dir", str(out)]
+    with pytest.raises(kit.Diverged, match="lower --learning-rate"):
+        kit.execute(lab.LAB, [*argv, "--learning-rate", "1e6"])
+    assert {name: (out / name).read_bytes() for name in before} == before
+    diagnosis = json.loads((out / "diverged.json").read_text())
+    assert (
+        diagnosis["diverged"]["run"] == "skipgram" and diagnosis["config"]["learning_rate"] == 1e6
     )
-    # TensorFlow's C++ start-up lines may precede it: the lab's own error is one line, the last.
-    assert missing.returncode == 1 and "Traceback" not in missing.stderr
-    errors = [line for line in missing.stderr.splitlines() if ": error: " in line]
-    assert errors == [missing.stderr.strip().splitlines()[-1]] and "--manual-dir" in errors[0]
-    assert run_module("labs.word2vec", "--model", "glove").returncode == 2
-    no_run = run_module("labs.word2vec", "similar", "you", "--run", tmp_path / "nothing")
-    assert no_run.returncode == 1 and len(no_run.stderr.strip().splitlines()) == 1
+    kit.execute(lab.LAB, ["similar", "you", "--output-dir", str(out)])  # the finished run answers
+
+
+def test_the_labs_names_agree_with_the_pipeline():
+    assert lab.MODELS == skipgrams.MODELS
+
+
+def _without_timing(metrics):
+    timing = {"train_seconds", "words_per_s"}
+    embeddings = {
+        name: {k: v for k, v in scores.items() if k not in timing}
+        for name, scores in metrics["embeddings"].items()
+    }
+    softmax = metrics["softmax_vs_negative_sampling"]["tokens"]  # the rest: seconds
+    return {
+        **metrics,
+        "embeddings": embeddings,
+        "speed": None,
+        "softmax_vs_negative_sampling": softmax,
+        "versions": None,
+    }
+
+
+@pytest.mark.slow
+def test_a_run_killed_after_its_first_epoch_resumes_to_the_same_results(data_root, tmp_path):
+    flags = ["--quick", "--epochs", "2", "--no-plots", "--manual-dir", str(data_root)]
+    whole = kit.execute(lab.LAB, [*flags, "--output-dir", str(tmp_path / "whole")])
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "labs.word2vec", *flags, "--output-dir", str(out)]
+    returncode, stderr = kill_when(command, "Epoch 2/")  # verbose=2: epoch 1 is backed up
+    assert returncode == 130, stderr
+    resumed = kit.execute(lab.LAB, [*flags, "--output-dir", str(out)])
+    assert _without_timing(resumed) == _without_timing(whole)
+    assert (out / "history.csv").read_text() == (tmp_path / "whole" / "history.csv").read_text()

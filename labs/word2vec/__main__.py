@@ -1,0 +1,4 @@
+from labs import kit
+from labs.word2vec import LAB
+
+kit.main(LAB)
