@@ -60,9 +60,10 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 # > stateful LSTM carries its state from batch to batch while gradients stop after `unroll` steps.
 
 # %%
-from labs import language_model as lab
+from labs import kit
 from labs.data.ptb import load_ptb
 from labs.data.token_stream import stream_batches
+from labs.language_model import LAB
 from models.reference import language_model as lm_ref
 
 ptb = load_ptb(manual_dir=os.environ.get("LABS_MANUAL_DIR"))
@@ -97,7 +98,7 @@ for stream in range(2):
 # > the exact full softmax.
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+metrics = kit.execute(LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 model = metrics["model"]
 print(
     f"valid perplexity {model['valid_perplexity']:.1f}, "
@@ -114,9 +115,8 @@ show("perplexity.png", "gradient_norm.png", "next_word.png")
 # > The next-word distribution, printed as the course does, and sampling.
 
 # %%
-saved = OUT / "models" / f"{metrics['preset']}.keras"
-lab.main(["predict", "the stock market", "--model", str(saved), "--top-k", "5"])
-lab.main(["generate", "the company", "--model", str(saved), "--words", "12"])
+kit.execute(LAB, ["predict", "the stock market", "--output-dir", str(OUT), "--top-k", "5"])
+kit.execute(LAB, ["generate", "the company", "--output-dir", str(OUT), "--words", "12"])
 
 # %% [markdown]
 # ## 演習 / Exercises

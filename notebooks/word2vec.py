@@ -59,9 +59,10 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 # > similar vectors (the distributional hypothesis).
 
 # %%
-from labs import word2vec as lab
+from labs import kit
 from labs.data import skipgrams
 from labs.data.ptb import load_ptb
+from labs.word2vec import LAB
 from models import count_embeddings
 
 ptb = load_ptb(manual_dir=os.environ.get("LABS_MANUAL_DIR"))
@@ -125,7 +126,7 @@ for word in ("the", "<unk>", "stock", "toyota"):
 # > scores mean nothing.
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+metrics = kit.execute(LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 print(f"{metrics['tokens']:,} tokens")
 for name, e in metrics["embeddings"].items():
     print(
@@ -138,7 +139,7 @@ show("loss.png", "pca_skipgram.png", "similarity_skipgram.png")
 
 # %%
 # 保存したベクトルに問い合わせる / query the saved vectors (no TensorFlow)
-found = lab.main(["similar", "stock", "year", "--run", str(OUT), "--top", "5"])
+found = kit.execute(LAB, ["similar", "stock", "year", "--output-dir", str(OUT), "--top", "5"])
 
 # %% [markdown]
 # ## 演習 / Exercises
