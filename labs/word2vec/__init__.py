@@ -84,7 +84,7 @@ class Similar:
 
     words: tuple[str, ...] = kit.argument("the words to look up")
     embedding: str | None = kit.flag(
-        None, "the run's embedding to query (default: its model)", choices=EMBEDDINGS
+        None, "the run's embedding to query; none: the model it trained", choices=EMBEDDINGS
     )
     top: int = kit.flag(8, "answers to show")
 
@@ -95,7 +95,7 @@ class Analogy:
 
     words: tuple[str, ...] = kit.argument("A B C, for A : B :: C : ?")
     embedding: str | None = kit.flag(
-        None, "the run's embedding to query (default: its model)", choices=EMBEDDINGS
+        None, "the run's embedding to query; none: the model it trained", choices=EMBEDDINGS
     )
     top: int = kit.flag(8, "answers to show")
 
