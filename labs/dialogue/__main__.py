@@ -1,0 +1,4 @@
+from labs import kit
+from labs.dialogue import LAB
+
+kit.main(LAB)
