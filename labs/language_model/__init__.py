@@ -220,7 +220,7 @@ LAB = kit.Lab(
     __name__,
     __doc__,
     PRESETS,
-    section="Day 3, Section 3 (predict_word)",
+    section="predict_word (Section 3)",
     data="files",
     tensorboard=True,
     commands={
@@ -231,4 +231,10 @@ LAB = kit.Lab(
         ),
     },
     metrics=Metrics,
+    figure="perplexity.png",
+    headline={
+        "test perplexity": "model.test_perplexity",
+        "valid perplexity": "model.valid_perplexity",
+        "published small (Zaremba et al.)": "published_small_test_perplexity",
+    },
 )

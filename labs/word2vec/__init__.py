@@ -168,4 +168,12 @@ LAB = kit.Lab(
         "analogy": kit.Command(Analogy, "A : B :: C : ?  (the words nearest B - A + C)"),
     },
     metrics=Metrics,
+    figure="similarity_skipgram.png",
+    headline={  # the keys a run lacks (cbow or skipgram) are left out
+        "skip-gram WordSim-353 Spearman": "embeddings.skipgram.wordsim353.spearman",
+        "CBOW WordSim-353 Spearman": "embeddings.cbow.wordsim353.spearman",
+        "gensim WordSim-353 Spearman": "embeddings.gensim.wordsim353.spearman",
+        "PPMI/SVD WordSim-353 Spearman": "embeddings.ppmi_svd.wordsim353.spearman",
+        "words/s, ours / gensim": "speed.ratio",
+    },
 )
