@@ -9,6 +9,7 @@ encodings) is refused in one line that says to convert it to 16-bit PCM.
 
 import pathlib
 import struct
+import typing
 
 import numpy as np
 
@@ -22,8 +23,13 @@ _TO_INT16_SCALE = {
     (FLOAT, 4): 32768.0,
     (FLOAT, 8): 32768.0,
 }
-_FORMAT_NAMES = {0x0002: "ADPCM", 0x0006: "A-law", 0x0007: "mu-law", 0x0011: "IMA ADPCM",
-                 0x0055: "MP3"}  # fmt: skip
+_FORMAT_NAMES = {
+    0x0002: "ADPCM",
+    0x0006: "A-law",
+    0x0007: "mu-law",
+    0x0011: "IMA ADPCM",
+    0x0055: "MP3",
+}
 CONVERT = "convert it to 16-bit PCM wav (e.g. `ffmpeg -i IN -c:a pcm_s16le OUT.wav`)"
 BLOCK_FRAMES = 1 << 16  # frames read and resampled at a time
 SILENCE = 1.0  # a clip whose loudest sample is below one 16-bit step is silent
@@ -72,10 +78,16 @@ def read_wav(path, sample_rate=8000, block_frames=BLOCK_FRAMES):
     return np.concatenate(blocks)
 
 
-class _Header:
-    def __init__(self, format, channels, rate, width, frames):
-        self.format, self.channels, self.rate, self.width = format, channels, rate, width
-        self.frames, self.block_align = frames, channels * width
+class _Header(typing.NamedTuple):
+    format: int  # PCM or FLOAT
+    channels: int
+    rate: int  # frames per second
+    width: int  # bytes per sample
+    frames: int
+
+    @property
+    def block_align(self):
+        return self.channels * self.width
 
 
 def _read_header(file, size):
