@@ -73,7 +73,9 @@ class Config:
         "all", "held-out speaker of --split speaker; all = five folds", choices=(*SPEAKERS, "all")
     )
     models: tuple[str, ...] = kit.flag(
-        MODERN_MODELS, "models to train, in order (a subset of the preset's)", choices=ALL_MODELS
+        MODERN_MODELS,
+        "models to train, in order: the preset's or some of them (then every one chosen votes)",
+        choices=ALL_MODELS,
     )
     epochs: int = kit.flag(30, "most epochs per model (early stopping may end sooner)")
     batch_size: int = kit.flag(32, "clips per step")
