@@ -82,8 +82,32 @@ def conv_encoder(latent_dim, filters=(16, 32), name="encoder"):
     return keras.Model(images, code, name=name)
 
 
+SEED_STATE = "seed_state"  # the key of a random layer's generator state among its saved variables
+
+
+class RandomStreamLayer(layers.Layer):
+    """A layer drawing from `self.seed_generator` that saves the generator's state with its
+    variables.
+
+    Keras saves a layer's variables but not its `SeedGenerator` state, so a model restored from
+    a training backup (or a `.keras` file) would draw its first epoch's noise again, and a
+    resumed run would not end where an uninterrupted one does. Saved under `"seed_state"`;
+    files saved without it load as before.
+    """
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store[SEED_STATE] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if SEED_STATE in keys:
+            self.seed_generator.state.assign(store[SEED_STATE])
+        super().load_own_variables({key: store[key] for key in keys if key != SEED_STATE})
+
+
 @keras.saving.register_keras_serializable(package="day3")
-class ImageCorruption(layers.Layer):
+class ImageCorruption(RandomStreamLayer):
     """Corrupts images during training only: Gaussian noise or masking, one kind per image.
 
     Gaussian noise adds `N(0, gaussian_std^2)` to every pixel and clips to [0, 1]; masking sets

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from models.autoencoders import IMAGE_SHAPE, conv_decoder, conv_encoder_body
+from models.autoencoders import IMAGE_SHAPE, RandomStreamLayer, conv_decoder, conv_encoder_body
 
 
 def gaussian_kl(z_mean, z_log_var):
@@ -65,7 +65,7 @@ def bernoulli_nll(images, logits):
 
 
 @keras.saving.register_keras_serializable(package="day3")
-class GaussianSampler(layers.Layer):
+class GaussianSampler(RandomStreamLayer):
     """`[mu, log_var] -> z`: a reparameterised sample in training, `mu` at inference; adds the KL.
 
     Args:
