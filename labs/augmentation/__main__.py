@@ -1,0 +1,4 @@
+from labs import kit
+from labs.augmentation import LAB
+
+kit.main(LAB)
