@@ -14,6 +14,7 @@ import pytest
 
 from labs import attention, kit
 from labs.attention import figures
+from labs.attention.training import AboveChance
 from labs.data import DataError
 from labs.data.dlfs2 import (
     examples_of_each_format,
@@ -259,6 +260,15 @@ def test_heat_map_scale_follows_the_weights(dates):
     assert image.norm.vmin == pytest.approx(min(w.min() for w in shown))
     assert image.norm.vmax == pytest.approx(max(w.max() for w in shown))
     kit.plt.close(figure)
+
+
+def test_a_loss_far_above_guessing_is_divergence_even_in_the_first_epoch():
+    # --learning-rate 1e6 ended its first epoch at loss 3.8e6 and the run finished (issue 32).
+    guard = AboveChance("luong", 59, "lower --learning-rate")
+    guard.on_epoch_end(0, {"loss": 4.1, "val_loss": 1e9})  # a guess's loss: fine
+    with pytest.raises(kit.Diverged, match="luong's loss 3.78e\\+06 in epoch 1") as error:
+        guard.on_epoch_end(0, {"loss": 3.78e6})
+    assert error.value.run == "luong" and error.value.history == {"loss": [3.78e6]}
 
 
 def test_translate_prints_answer_and_alignment(quick_run):

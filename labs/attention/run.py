@@ -7,33 +7,19 @@ attention_<variant>.png.
 
 import dataclasses
 
-import keras
 import numpy as np
 
 from labs.attention import TARGET, figures
+from labs.attention.training import AboveChance, learning_rate
 from labs.data.dlfs2 import examples_of_each_format, load_task, question_examples
 from models import attention_seq2seq as s2s
-
-
-def learning_rate(config, steps_per_epoch, epochs):
-    """The preset's rate: constant for `hold_epochs`, then a cosine decay to 2 % of it."""
-    if not config.cosine_decay:
-        return config.learning_rate
-    hold = min(config.hold_epochs, epochs - 1) * steps_per_epoch
-    # CosineDecay's "warm-up" from the rate to the same rate is a constant stretch.
-    return keras.optimizers.schedules.CosineDecay(
-        config.learning_rate,
-        decay_steps=max(1, epochs * steps_per_epoch - hold),
-        alpha=0.02,
-        warmup_target=config.learning_rate if hold else None,
-        warmup_steps=hold,
-    )
 
 
 def train_variant(experiment, variant, task):
     """Trains (or, after a restart, reuses) one variant; returns `(metrics, test weights)`."""
     config, epochs = experiment.config, experiment.config.chosen_epochs
     steps_per_epoch = -(-len(task.x_train) // config.batch_size)
+    hint = f"lower --learning-rate (now {config.learning_rate:g})"
 
     def build():
         model = s2s.build_attention_seq2seq(
@@ -60,8 +46,8 @@ def train_variant(experiment, variant, task):
         validation=([task.x_valid, task.t_valid[:, :-1]], task.t_valid[:, 1:]),
         epochs=epochs,
         batch_size=config.batch_size,
-        callbacks=[scores],
-        hint=f"lower --learning-rate (now {config.learning_rate:g})",
+        callbacks=[scores, AboveChance(variant, len(task.vocabulary), hint)],
+        hint=hint,
     )
     history = result.history
     elapsed = np.round(np.cumsum(history["epoch_seconds"]), 2).tolist()
