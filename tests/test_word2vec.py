@@ -435,3 +435,19 @@ def test_a_run_killed_after_its_first_epoch_resumes_to_the_same_results(data_roo
     resumed = kit.execute(lab.LAB, [*flags, "--output-dir", str(out)])
     assert _without_timing(resumed) == _without_timing(whole)
     assert (out / "history.csv").read_text() == (tmp_path / "whole" / "history.csv").read_text()
+
+
+@pytest.mark.slow
+def test_the_benchmark_trains_and_scores_as_the_lab(quick_run, data_root):
+    from benchmarks import word2vec as benchmark
+
+    result = benchmark.main(["--quick", "--json", "--manual-dir", str(data_root), "--workers", "1"])
+    metrics = json.loads((quick_run / "metrics.json").read_text())
+    ours = metrics["embeddings"]["skipgram"]
+    assert result["ours_wordsim_spearman"] == ours["wordsim353"]["spearman"]
+    assert result["ours_analogy_accuracy"] == ours["analogy"]["accuracy"]
+    assert (
+        result["gensim_wordsim_spearman"]
+        == metrics["embeddings"]["gensim"]["wordsim353"]["spearman"]
+    )
+    assert result["tokens"] == metrics["tokens"] and result["epochs"] == 1
