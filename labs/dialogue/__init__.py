@@ -11,7 +11,7 @@ against the two optima the task allows: seeing the whole context, or only the la
 Course: Section 5 (seq2seq, then HRED and VHRED), after Serban et al. 2016 and 2017.
 
 Commands:
-    python -m labs.dialogue --manual-dir ../shared/data   # the three models, about 5 min
+    python -m labs.dialogue --manual-dir ../shared/data   # the three models, 8-10 min
     python -m labs.dialogue --models hred,vhred --word-drop 0    # VHRED without word drop
     python -m labs.dialogue --quick                       # tiny, every code path
     python -m labs.dialogue reply "インコ の 話 を しよう" "へえ" "どう 思う ？"
