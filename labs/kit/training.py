@@ -99,9 +99,13 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         initial_epoch: the epochs restored from the backup (0 for a fresh start).
     """
 
-    def __init__(self, backup_dir):
+    def __init__(self, backup_dir, train=None, callbacks=()):
         super().__init__(str(backup_dir))
         self._history_path = pathlib.Path(backup_dir) / "history.json"
+        self._state_path = pathlib.Path(backup_dir) / "state.npz"
+        self._train = train  # a tf.data.Dataset: its reshuffles are replayed on a restart
+        self._stoppers = [c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)]
+        self._replayed = False
         self.history = {}
         self.initial_epoch = 0
 
@@ -119,7 +123,21 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             saved = json.loads(self._history_path.read_text(encoding="utf-8"))
             self.history = {key: values[: self.initial_epoch] for key, values in saved.items()}
         if self.initial_epoch:
+            self._restore_state()
             print(f"Resuming from {self.backup_dir}: {self.initial_epoch} epoch(s) already done")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # A tf.data shuffle with reshuffle_each_iteration draws a new order each time an iterator
+        # is made: Keras 3's EpochIterator makes two per epoch over a dataset of known size (one
+        # when the epoch begins, one when it ends) and one otherwise. Making (and dropping) as
+        # many as the epochs already done made gives the resumed epoch the order it had in an
+        # uninterrupted run.
+        if not self._replayed and epoch and _is_dataset(self._train):
+            known_size = int(self._train.cardinality()) > 0
+            for _ in range(epoch * (2 if known_size else 1)):
+                iter(self._train)
+        self._replayed = True
+        super().on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
@@ -130,6 +148,51 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         with uninterruptible():
             super()._save_model()
             write_json(self._history_path, self.history)
+            self._save_state()
+
+    def _save_state(self):
+        """What the results depend on besides weights and optimizer: the layers' random-number
+        states (augmentation, dropout) and early stopping's records."""
+        arrays = {f"rng_{i}": v.numpy() for i, v in enumerate(_seed_states(self.model))}
+        for i, stopper in enumerate(self._stoppers):
+            arrays[f"stopper_{i}"] = np.array(
+                [stopper.wait, stopper.best, stopper.best_epoch, stopper.stopped_epoch], np.float64
+            )
+            for j, weight in enumerate(stopper.best_weights or ()):
+                arrays[f"stopper_{i}_weight_{j}"] = weight
+        temporary = self._state_path.with_name("state.tmp.npz")
+        np.savez(temporary, **arrays)
+        temporary.replace(self._state_path)
+
+    def _restore_state(self):
+        if not self._state_path.is_file():
+            return
+        with np.load(self._state_path) as saved:
+            for i, variable in enumerate(_seed_states(self.model)):
+                if f"rng_{i}" in saved:
+                    variable.assign(saved[f"rng_{i}"])
+            for i, stopper in enumerate(self._stoppers):
+                if f"stopper_{i}" not in saved:
+                    continue
+                wait, best, best_epoch, stopped_epoch = saved[f"stopper_{i}"]
+                stopper.wait, stopper.best = int(wait), float(best)
+                stopper.best_epoch, stopper.stopped_epoch = int(best_epoch), int(stopped_epoch)
+                weights = sorted(
+                    (key for key in saved.files if key.startswith(f"stopper_{i}_weight_")),
+                    key=lambda key: int(key.rsplit("_", 1)[1]),
+                )
+                stopper.best_weights = [saved[key] for key in weights] or None
+
+
+def _is_dataset(value):
+    return hasattr(value, "element_spec") and hasattr(value, "cardinality")
+
+
+def _seed_states(model):
+    """The states of the random-number generators of `model`'s layers (`keras.random.SeedGenerator`:
+    augmentation, dropout), which `save_weights` leaves out."""
+    weights = {id(variable) for variable in model.weights}
+    return [variable for variable in model.variables if id(variable) not in weights]
 
 
 @dataclasses.dataclass
@@ -178,9 +241,10 @@ class Resume:
             self.root.mkdir(parents=True, exist_ok=True)
             write_json(path, fingerprint)
 
-    def backup(self, name):
-        """The `BackupAndRestore` callback of model `name`."""
-        return BackupAndRestore(self.root / name / "training")
+    def backup(self, name, train=None, callbacks=()):
+        """The `BackupAndRestore` callback of model `name` (trained on `train` with `callbacks`,
+        whose early stopping records it keeps)."""
+        return BackupAndRestore(self.root / name / "training", train, callbacks)
 
     def finished(self, name):
         """The `FitResult` of model `name` if it was trained before a restart, else None."""
@@ -251,7 +315,7 @@ def fit(
     with get_strategy(strategy).scope():
         model = build_model()
     own = [keras.callbacks.TerminateOnNaN()]
-    backup = resume.backup(name) if resume else None
+    backup = resume.backup(name, train, callbacks) if resume else None
     if backup:
         own.insert(0, backup)
     started = time.perf_counter()
