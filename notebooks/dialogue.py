@@ -182,6 +182,8 @@ utterance_weights = [w.astype(np.float64) for w in encoder.get_layer("turns").la
 context_weights = [w.astype(np.float64) for w in encoder.get_layer("context_gru").get_weights()]
 contexts = task.encode_contexts(sample.contexts[:5], task.Tokenizer())  # (5, 3 turns, 6 words)
 keras_states = keras.ops.convert_to_numpy(encoder(contexts))  # (5, units): what HRED computed
+rng = np.random.default_rng(0)
+mean_q, log_var_q, mean_p, log_var_p = rng.normal(size=(4, 3, 8))  # for exercise 2
 
 
 def encode_utterance(ids):
@@ -243,12 +245,10 @@ check("context RNN", lambda: my_context_rnn(contexts), keras_states, atol=1e-5)
 # > Exercise 2: the KL between VHRED's posterior and prior, two diagonal Gaussians (v: the
 # > log-variances).
 
+
 # %%
-rng = np.random.default_rng(0)
-mean_q, log_var_q, mean_p, log_var_p = rng.normal(size=(4, 3, 8))
-
-
 def my_kl(mean_q, log_var_q, mean_p, log_var_p):
+    ratio = (np.exp(log_var_q) + (mean_q - mean_p) ** 2) / np.exp(log_var_p)
     return ...  # 空欄 / blank: one number per row, summed over the 8 dimensions
 
 
@@ -259,7 +259,7 @@ check("KL(q || p)", lambda: my_kl(mean_q, log_var_q, mean_p, log_var_p), expecte
 # %% jupyter={"source_hidden": true} tags=["solution"]
 # 解答例 / a solution
 def my_kl(mean_q, log_var_q, mean_p, log_var_p):
-    ratio = np.exp(log_var_q - log_var_p) + (mean_q - mean_p) ** 2 / np.exp(log_var_p)
+    ratio = (np.exp(log_var_q) + (mean_q - mean_p) ** 2) / np.exp(log_var_p)
     return 0.5 * np.sum(log_var_p - log_var_q + ratio - 1.0, axis=-1)
 
 
