@@ -51,8 +51,9 @@ class Config:
     date_epochs: int = 3  # passes over the date training lines
     addition_epochs: int = 8  # passes over the addition training lines
     batch_size: int = kit.flag(64, "lines per step (DLFS2: 128)")
-    # Adam's rate, held for hold_epochs (DLFS2: 1e-3 throughout)
-    learning_rate: float = kit.flag(5e-3, "Adam's (peak) learning rate")
+    learning_rate: float = kit.flag(
+        5e-3, "Adam's rate, held for hold_epochs, then decayed (DLFS2: 1e-3 throughout)"
+    )
     hold_epochs: int = 1  # epochs at the full rate before the decay (decaying early stalls it)
     cosine_decay: bool = True  # then cosine decay to 2 % of it by the last step; False: constant
     global_clipnorm: float = 5.0  # DLFS2's max_grad
