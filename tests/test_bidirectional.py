@@ -17,7 +17,6 @@ from labs.bidirectional.clipping_study import QUICK_STUDY_STEPS
 from labs.data import DataError
 from labs.data.spoken_digit import load_spoken_digit, waveform_batches
 from labs.data.wav import read_wav, trim_silence
-from labs.kit import training
 from tests.conftest import REPO
 from tests.test_spoken_digit_models import COURSE_PARAMS
 from tests.wav_files import tone, write_wav
@@ -465,26 +464,11 @@ def _kill_at(command, marks):
     return process.returncode, stderr
 
 
-# Without them a run killed inside a model resumes it with other shuffles and augmentation draws.
-KIT_RESTORES_RANDOM_STATE = hasattr(training.BackupAndRestore, "_restore_state")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "kill_at",
-    [
-        pytest.param(["== simple_rnn =="], id="between-models"),
-        pytest.param(
-            ["== simple_rnn ==", "Epoch 2/2"],
-            id="inside-a-model",
-            marks=pytest.mark.xfail(
-                not KIT_RESTORES_RANDOM_STATE,
-                reason="the kit's backup does not yet keep the random states, reshuffles and "
-                "early stopping's records",
-                strict=True,
-            ),
-        ),
-    ],
+    [["== simple_rnn =="], ["== simple_rnn ==", "Epoch 2/2"]],
+    ids=["between-models", "inside-a-model"],
 )
 def test_killed_run_resumes_to_the_uninterrupted_runs_metrics(
     kill_at, manual_dir, data_dir, tmp_path
