@@ -69,9 +69,9 @@ class Config:
     text_tasks: tuple = ("sst2", "trec")  # the EDA paper's datasets studied
     validation_fraction: float = 0.2  # of each subset, for early stopping (never the test set)
     image_batch_size: int = 64  # images per step
-    image_steps: int = 800  # most optimizer steps per image model (as epochs, below)
+    image_steps: int = 1000  # most optimizer steps per image model (as epochs, below)
     image_min_epochs: int = 15  # ... but at least this many epochs (large N)
-    image_patience: int = 10  # early stopping: epochs without a better validation loss
+    image_patience: int = 20  # early stopping: epochs without a better validation loss
     image_learning_rate: float = 1e-3  # Adam
     pipeline_padding: int = 2  # study pipeline: pad, then crop back to 28x28 (shifts of ±2)
     pipeline_contrast: tuple = (0.7, 1.3)  # study pipeline: contrast factor range
