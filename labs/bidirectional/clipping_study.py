@@ -30,7 +30,7 @@ def clipping_study(experiment, splits):
     The study always trains on one device, whose gradient norms it logs (not `--strategy`).
 
     Args:
-        experiment: the run's `kit.Experiment`; its config gives the batch size, learning rate
+        experiment: the run's `Experiment`; its config gives the batch size, learning rate
             and epochs (the course preset's).
         splits: the course split of `load_spoken_digit`.
 

@@ -14,7 +14,7 @@ def save_figures(experiment, best_runs, train, study_steps):
     """Writes every figure of a run.
 
     Args:
-        experiment: the run's `kit.Experiment` (its metrics so far: `preset`, `models`, `best`).
+        experiment: the run's `Experiment` (its metrics so far: `preset`, `models`, `best`).
         best_runs: `{held-out speaker or None: TrainedModel}` of the best architecture.
         train: a training split (examples for `digits.png`).
         study_steps: the clipping study's per-step values, or None.

@@ -61,7 +61,7 @@ def train_and_evaluate(experiment, label, name, splits):
     """Trains (or, after a restart, reuses) model `name` and scores it once on the test split.
 
     Args:
-        experiment: the run's `kit.Experiment` (its config: the preset with the flags applied).
+        experiment: the run's `Experiment` (its config: the preset with the flags applied).
         label: the run's name in files and tables (`gru`, or `gru_theo` for a fold).
         name: the architecture.
         splits: a `DigitSplits`.

@@ -14,7 +14,7 @@ A lab declares itself once, in `labs/<lab>/__init__.py` (no TensorFlow there):
 
 `labs/<lab>/__main__.py` is `kit.main(LAB)`, and `labs/<lab>/run.py` does the work:
 
-    def run(experiment):                                   # kit.Experiment
+    def run(experiment):                          # labs.kit.experiment.Experiment
         result = experiment.fit("mlp", build, train, epochs=experiment.config.epochs)
         experiment.results["models"] = {"mlp": {"loss": result.history["loss"][-1]}}
         experiment.save_figure(kit.plot_histories(experiment.histories, "loss", title="Loss"),
@@ -31,8 +31,6 @@ divergence guard; imports Keras), `saved_run` (load_run), `outputs` (metrics env
 history.csv), `schema` (the metrics' typed check), `plotting`, `report` (index.html), `cli`
 (quiet libraries, seeding, signals), `errors`.
 """
-
-import importlib
 
 from labs.kit.errors import Diverged, Interrupted, LabError
 from labs.kit.lab import Command, Lab, RunContext, argument, flag, names
@@ -65,30 +63,3 @@ __all__ = [
     "write_history_csv",
     "write_json",
 ]
-
-# TRANSITIONAL: the old entry points, for labs not yet declared with kit.Lab.
-_LEGACY = {
-    "make_parser": "labs.kit.cli",
-    "configure": "labs.kit.cli",
-    "positive_int": "labs.kit.cli",
-    "positive_float": "labs.kit.cli",
-    "run": "labs.kit.cli",
-    "subcommand": "labs.kit.cli",
-    "seed_everything": "labs.kit.cli",
-    "quiet_libraries": "labs.kit.cli",
-    "import_quietly": "labs.kit.cli",
-    "fit_verbosity": "labs.kit.cli",
-    "LabArgumentParser": "labs.kit.cli",
-    "Experiment": "labs.kit.experiment",
-    "FitResult": "labs.kit.training",
-    "fit": "labs.kit.training",
-    "envelope": "labs.kit.outputs",
-    "report_outputs": "labs.kit.outputs",
-}
-
-
-def __getattr__(name):
-    if name not in _LEGACY:
-        raise AttributeError(f"module 'labs.kit' has no attribute {name!r}")
-    module = importlib.import_module(_LEGACY[name])
-    return getattr(module, name)

@@ -3,7 +3,6 @@
 import dataclasses
 import fcntl
 import os
-import pathlib
 import time
 
 import numpy as np
@@ -11,7 +10,6 @@ import numpy as np
 from labs.kit import outputs, plotting, report, training
 from labs.kit.cli import seed_everything
 from labs.kit.errors import Diverged, Interrupted, LabError
-from labs.kit.lab import RunContext
 
 # Under every figure of a --quick run: its curves and scores say nothing about the lab's results.
 QUICK_NOTE = "--quick run (smallest settings): a smoke test, not the lab's result"
@@ -48,9 +46,6 @@ class Experiment:
 
     def __init__(self, lab, context, config):
         self.lab, self.name = lab, getattr(lab, "name", lab)
-        self.args = None
-        if not isinstance(context, RunContext):  # TRANSITIONAL: a lab not yet on kit.Lab
-            self.args, context = context, legacy_context(self.name, context)
         self.context, self.config = context, config
         self.out = outputs.prepare_output_dir(context.output_dir)
         self._lock = _lock(self.out)
@@ -87,22 +82,6 @@ class Experiment:
         """The run's `training.Resume` (`<out>/backup/`), made on first use."""
         if self._resume is None:
             fingerprint = {"seed": self.context.seed, "config": dataclasses.asdict(self.config)}
-            if self.args is not None:  # TRANSITIONAL: flags outside the config count too
-                fingerprint["flags"] = {
-                    key: value
-                    for key, value in sorted(vars(self.args).items())
-                    if key
-                    not in {
-                        "output_dir",
-                        "no_plots",
-                        "manual_dir",
-                        "data_dir",
-                        "strategy",
-                        "verbose",
-                        "argv",
-                        "tensorboard",
-                    }
-                }
             self._resume = training.Resume(self.out, fingerprint)
         return self._resume
 
@@ -278,22 +257,3 @@ def _lock(out):
 def _unlock(file):
     fcntl.flock(file, fcntl.LOCK_UN)
     file.close()
-
-
-def legacy_context(lab, args):
-    """A `RunContext` from an argparse Namespace: for labs not yet declared with `kit.Lab`."""
-    get = vars(args).get
-    return RunContext(
-        lab=lab,
-        output_dir=pathlib.Path(get("output_dir") or pathlib.Path("runs") / lab),
-        seed=get("seed") or 0,
-        preset=get("preset"),
-        quick=bool(get("quick")),
-        plots=not get("no_plots"),
-        verbose=bool(get("verbose")),
-        manual_dir=get("manual_dir"),
-        data_dir=get("data_dir"),
-        strategy=get("strategy") or "default",
-        tensorboard=bool(get("tensorboard")),
-        argv=tuple(get("argv") or ()),
-    )

@@ -10,8 +10,8 @@ import signal
 import sys
 
 from labs.data import DataError
+from labs.kit import cli
 from labs.kit import lab as lab_declaration
-from labs.kit.cli import quiet_libraries
 from labs.kit.errors import Interrupted, LabError
 
 
@@ -33,7 +33,7 @@ def execute(lab, argv=None):
     """
     context, settings = lab_declaration.parse(lab, argv)
     if not context.verbose:
-        quiet_libraries()
+        cli.quiet_libraries()
     if context.command is not None:
         commands = importlib.import_module(f"{lab.package}.commands")
         return getattr(commands, context.command)(context, settings)
@@ -47,8 +47,6 @@ def execute(lab, argv=None):
 
 
 def _interrupt(signum, frame):
-    from labs.kit import cli
-
     cli.interrupt(signum)
 
 

@@ -28,7 +28,7 @@ def train_variant(experiment, variant, config):
     """Trains (or, after a restart, reuses) and scores one variant.
 
     Args:
-        experiment: the run's `kit.Experiment`.
+        experiment: the run's `Experiment`.
         variant: the `Variant` to train.
         config: the preset (`epochs`, `batch_size`, learning rate).
 
