@@ -37,7 +37,7 @@ LABS = (
     LabEntry("word2vec", "410 s on 2 shared cores (earlier session)"),
     LabEntry("attention", "8 min 20 s on 2 busy cores (earlier session)"),
     LabEntry("autoencoders", "22 min 46 s at load 8-18, 9 min 34 s of CPU (earlier session)"),
-    LabEntry("dialogue", "8 min 21 s on 2 cores at load 5.6-7.5, 3 min 54 s of CPU (2026-12-04)"),
+    LabEntry("dialogue", "8 min 21 s-8 min 47 s on 2 cores at load 5.6-7.4 (2026-12-04)"),
 )
 
 
