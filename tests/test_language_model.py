@@ -5,6 +5,7 @@ Every lab run here is `--quick` on the real staged PTB (tiny model, first 1,500 
 
 import dataclasses
 import json
+import signal
 import sys
 
 import keras
@@ -408,16 +409,22 @@ def _without_timing(metrics):
     return {**metrics, "model": model, "versions": None}
 
 
-def test_a_run_killed_after_its_first_epoch_resumes_to_the_same_results(quick_runs, data_root):
-    root, runs = quick_runs
-    out = root / "killed"
-    flags = ["--quick", "--manual-dir", str(data_root), "--output-dir", str(out)]
-    command = [sys.executable, "-m", "labs.language_model", *flags]
+@pytest.mark.slow
+def test_a_run_killed_after_its_first_epoch_resumes_to_the_same_results(data_root, tmp_path):
+    # 4 epochs: the kill, sent when epoch 2 starts, lands well before the run ends on a busy CPU.
+    flags = ["--quick", "--epochs", "4", "--no-plots", "--manual-dir", str(data_root)]
+    whole = kit.execute(lab.LAB, [*flags, "--output-dir", str(tmp_path / "whole")])
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "labs.language_model", *flags, "--output-dir", str(out)]
     returncode, stderr = kill_when(command, "Epoch 2/")  # verbose=2: epoch 1 is backed up
-    assert returncode == 130, stderr
+    # 130: interrupted. -SIGABRT: TensorFlow 2.21 sometimes aborts in the train step when SIGTERM
+    # lands mid-epoch (glibc "free(): invalid next size", 1 kill in 3-5, seen before the kit
+    # redesign too); the backup of the epochs done is whole either way, which is what is tested.
+    assert returncode in (130, -signal.SIGABRT), stderr
     assert (out / "backup" / "default" / "gradient_norm.json").is_file()
-    resumed = kit.execute(lab.LAB, flags)
-    assert _without_timing(resumed) == _without_timing(runs["default"])
+    resumed = kit.execute(lab.LAB, [*flags, "--output-dir", str(out)])
+    assert _without_timing(resumed) == _without_timing(whole)
+    assert resumed["model"]["gradient_norm"]["steps"] == 4 * (1499 // 4 // 5)
     for name in ("history.csv", "gradient_norm.csv", "next_word.txt"):
-        assert (out / name).read_text() == (root / "default" / name).read_text(), name
+        assert (out / name).read_text() == (tmp_path / "whole" / name).read_text(), name
     assert not (out / "backup").exists()

