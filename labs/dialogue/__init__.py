@@ -136,7 +136,9 @@ LAB = kit.Lab(
     PRESETS,
     section="Section 5 (seq2seq -> HRED -> VHRED)",
     data="files",
-    commands={"reply": kit.Command(ReplyOptions, "each model's reply to the turns you give")},
+    commands={
+        "reply": kit.Command(ReplyOptions, "each model's reply to the turns you give", seeded=True)
+    },
     metrics=DialogueMetrics,
     figure="replies.png",
     headline={

@@ -88,6 +88,7 @@ class Command:
         options: a frozen dataclass of the subcommand's `kit.flag` / `kit.argument` fields.
         help: one line for the lab's `--help`.
         reads_run: the subcommand reads a finished run (`--output-dir`, default `runs/<lab>`).
+        seeded: the subcommand draws random numbers: it takes `--seed` (`context.seed`).
 
     The function run is `labs.<lab>.commands.<name>(context, options)`; it returns None or an
     exit status.
@@ -96,6 +97,7 @@ class Command:
     options: type
     help: str
     reads_run: bool = True
+    seeded: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,13 +336,14 @@ def _show(value):
 # Parsers
 
 
-def _common_flags(parser, lab, *, main):
-    parser.add_argument(
-        "--seed",
-        type=_integer(0, SEED_MAX),
-        default=0,
-        help=f"seed for every random choice, 0 to {SEED_MAX} (default: 0)",
-    )
+def _common_flags(parser, lab, *, main, seed=True, data=True):
+    if seed:
+        parser.add_argument(
+            "--seed",
+            type=_integer(0, SEED_MAX),
+            default=0,
+            help=f"seed for every random choice, 0 to {SEED_MAX} (default: 0)",
+        )
     parser.add_argument(
         "--output-dir",
         type=_path,
@@ -353,7 +356,7 @@ def _common_flags(parser, lab, *, main):
         action="store_true",
         help="show TensorFlow's and other libraries' log messages and warnings",
     )
-    if lab.data is not None:
+    if data and lab.data is not None:
         parser.add_argument(
             "--manual-dir",
             type=_path,
@@ -361,7 +364,7 @@ def _common_flags(parser, lab, *, main):
             help="offline: a folder holding the dataset's files, or a folder of dataset folders "
             "such as ../shared/data (env LABS_MANUAL_DIR)",
         )
-    if lab.data == "tfds":
+    if data and lab.data == "tfds":
         parser.add_argument(
             "--data-dir",
             type=_path,
@@ -467,7 +470,7 @@ def command_parser(lab, name):
             help=spec.help + ("" if required else f" (default: {_show(field.default)})"),
             **options,
         )
-    _common_flags(parser, lab, main=not command.reads_run)
+    _common_flags(parser, lab, main=not command.reads_run, seed=command.seeded, data=False)
     return parser
 
 

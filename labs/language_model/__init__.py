@@ -225,7 +225,7 @@ LAB = kit.Lab(
     tensorboard=True,
     commands={
         "predict": kit.Command(Predict, "the next-word probabilities after a prompt"),
-        "generate": kit.Command(Generate, "continue a prompt by sampling words"),
+        "generate": kit.Command(Generate, "continue a prompt by sampling words", seeded=True),
         "compare": kit.Command(
             Compare, "the perplexity per epoch of finished runs, one figure", reads_run=False
         ),
