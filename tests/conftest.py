@@ -116,18 +116,22 @@ def run_module(module, *args, env=None, timeout=900):
     )
 
 
-def kill_when(command, line_start, env=None):
-    """Runs `command` from the repo root and sends it SIGTERM once a line of its stdout starts with
-    `line_start` (as Ctrl-C or a job scheduler would stop it); returns `(returncode, stderr)`."""
+def kill_when(command, *line_starts, env=None):
+    """Runs `command` from the repo root and sends it SIGTERM once lines of its stdout starting
+    with `line_starts` have come, in that order (as Ctrl-C or a job scheduler would stop it);
+    returns `(returncode, stderr)`."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
         command, cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    waiting = list(line_starts)
     for line in process.stdout:
-        if line.startswith(line_start):
-            process.send_signal(signal.SIGTERM)
-            break
+        if line.startswith(waiting[0]):
+            waiting.pop(0)
+            if not waiting:
+                process.send_signal(signal.SIGTERM)
+                break
     else:
-        pytest.fail(f"no line starting {line_start!r}: {process.stderr.read()[-2000:]}")
-    _, stderr = process.communicate(timeout=120)
+        pytest.fail(f"no line starting {waiting[0]!r}: {process.stderr.read()[-2000:]}")
+    _, stderr = process.communicate(timeout=300)
     return process.returncode, stderr

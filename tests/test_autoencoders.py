@@ -4,8 +4,6 @@ the config, a killed run resumed."""
 
 import dataclasses
 import json
-import os
-import signal
 import subprocess
 import sys
 
@@ -20,7 +18,7 @@ from labs.data import DataError, images, tfds_prepare
 from models import autoencoders, pixel_cnn, vae, vq_vae
 from models.reference import vae as vae_reference
 from models.reference import vector_quantizer as vq_reference
-from tests.conftest import REPO
+from tests.conftest import REPO, kill_when
 from tests.reference_helpers import max_gradient_error
 
 QUICK_SIZES = {"train_size": 1000, "validation_size": 256, "test_size": 500}  # Config.quick()
@@ -350,26 +348,6 @@ def test_every_flag_is_in_the_config(data_root, fashion_dir, tmp_path):
     assert sorted(path.name for path in (tmp_path / "models").iterdir()) == ["ae.keras"]
 
 
-def _kill_after(command, *line_starts):
-    """Runs `command` and sends it SIGTERM once lines starting with `line_starts` have come, in
-    that order; returns `(returncode, stderr)`."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    waiting = list(line_starts)
-    for line in process.stdout:
-        if line.startswith(waiting[0]):
-            waiting.pop(0)
-            if not waiting:
-                process.send_signal(signal.SIGTERM)
-                break
-    else:
-        pytest.fail(f"no line starting {waiting[0]!r}: {process.stderr.read()[-2000:]}")
-    _, stderr = process.communicate(timeout=120)
-    return process.returncode, stderr
-
-
 @pytest.mark.slow
 def test_a_killed_run_resumes_to_the_uninterrupted_runs_metrics(data_root, fashion_dir, tmp_path):
     """Killed in the DAE's second epoch, then in the VAE's, then run to its end: every
@@ -391,7 +369,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_runs_metrics(data_root, fashi
 
     run("whole")
     for line_starts in (["Epoch 2/2"], ["== vae ==", "Epoch 2/2"]):  # after an epoch's backup
-        returncode, stderr = _kill_after(command("cut"), *line_starts)
+        returncode, stderr = kill_when(command("cut"), *line_starts)
         assert returncode == 130, stderr[-3000:]
     resumed = run("cut")
     assert "dae: already trained before the restart" in resumed

@@ -3,7 +3,6 @@
 import dataclasses
 import json
 import os
-import signal
 import subprocess
 import sys
 
@@ -17,7 +16,7 @@ from labs.bidirectional.clipping_study import QUICK_STUDY_STEPS
 from labs.data import DataError
 from labs.data.spoken_digit import load_spoken_digit, waveform_batches
 from labs.data.wav import read_wav, trim_silence
-from tests.conftest import REPO
+from tests.conftest import REPO, kill_when
 from tests.test_spoken_digit_models import COURSE_PARAMS
 from tests.wav_files import tone, write_wav
 
@@ -444,26 +443,6 @@ def test_predict_before_any_run_names_the_command(tmp_path, wav_files, monkeypat
 # Resume
 
 
-def _kill_at(command, marks):
-    """Runs `command` and sends it SIGTERM once its stdout has shown the lines starting with
-    `marks`, in order; returns `(returncode, stderr)`."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    marks = list(marks)
-    for line in process.stdout:
-        if line.startswith(marks[0]):
-            marks.pop(0)
-            if not marks:
-                process.send_signal(signal.SIGTERM)
-                break
-    else:
-        pytest.fail(f"stdout ended before {marks}: {process.stderr.read()[-2000:]}")
-    _, stderr = process.communicate(timeout=300)
-    return process.returncode, stderr
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "kill_at",
@@ -492,7 +471,7 @@ def test_killed_run_resumes_to_the_uninterrupted_runs_metrics(
         "--output-dir",
         str(tmp_path / "killed"),
     ]
-    returncode, stderr = _kill_at(command, kill_at)
+    returncode, stderr = kill_when(command, *kill_at)
     assert returncode == 130, stderr[-2000:]
     assert "run the same command again to resume" in stderr.strip().splitlines()[-1]
 
