@@ -62,10 +62,11 @@ QUICK_FLAG = ["--quick"] if QUICK else []
 import tensorflow as tf
 
 import augmentation
-from labs import augmentation as lab
+from labs import kit
+from labs.augmentation import LAB, gallery
 
 size = 64 if QUICK else 224
-photo = lab.load_photo(lab.sample_photo_path(lab.DEFAULT_PHOTO), size)  # (H, W, 3)
+photo = gallery.load_photo(gallery.sample_photo_path(gallery.DEFAULT_PHOTO), size)  # (H, W, 3)
 images = tf.repeat(photo[None], 8, axis=0)  # a batch of 8 copies
 
 flip = augmentation.RandomFlip("horizontal", seed=123)
@@ -90,7 +91,7 @@ for ax, image in zip(axes, flipped.numpy(), strict=True):
 # > and RandAugment; the lab draws a gallery of each, every tile titled with its sampled parameters.
 
 # %%
-metrics = lab.main(["--output-dir", str(OUT), *QUICK_FLAG])
+metrics = kit.execute(LAB, ["--output-dir", str(OUT), *QUICK_FLAG])
 galleries = sorted(p.name for p in OUT.glob("gallery_*.png"))
 print(galleries)
 show(*galleries[:3], "pipeline.png", "random_erasing.png")
