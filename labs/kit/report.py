@@ -206,7 +206,7 @@ def tensorboard_callback(out, run):
     import importlib.util
 
     if importlib.util.find_spec("tensorboard") is None:
-        from labs.kit.cli import LabError
+        from labs.kit.errors import LabError
 
         raise LabError(
             "--tensorboard needs the tensorboard package: "
